@@ -1,0 +1,43 @@
+package com.seedsq.engine.forward;
+
+/**
+ * Keys and values of past positions, per layer, as [capacity, kvDim] row-major float arrays. Keys are stored after
+ * RoPE, so decoding a new token never revisits old ones.
+ */
+public final class KvCache {
+
+    final float[][] keys;
+    final float[][] values;
+    private final int capacity;
+    private final int kvDim;
+    private int length;
+
+    public KvCache(int layers, int capacity, int kvDim) {
+        this.capacity = capacity;
+        this.kvDim = kvDim;
+        this.keys = new float[layers][(int) Math.multiplyExact((long) capacity, kvDim)];
+        this.values = new float[layers][capacity * kvDim];
+    }
+
+    /** Positions filled so far; the next token goes at this position. */
+    public int length() {
+        return length;
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    int kvDim() {
+        return kvDim;
+    }
+
+    void advance(int tokens) {
+        length += tokens;
+    }
+
+    /** Forgets everything (the arrays are reused). */
+    public void clear() {
+        length = 0;
+    }
+}

@@ -1,0 +1,324 @@
+package com.seedsq.engine.forward;
+
+import com.seedsq.engine.format.ModelFormatException;
+import com.seedsq.engine.format.WeightSource;
+import com.seedsq.engine.kernel.Kernels;
+import com.seedsq.engine.kernel.Matrix;
+import com.seedsq.engine.model.MlpKind;
+import com.seedsq.engine.model.Model;
+import com.seedsq.engine.model.ModelConfig;
+import com.seedsq.engine.model.ModelFamily;
+import com.seedsq.engine.model.NormKind;
+import com.seedsq.engine.model.NormPlacement;
+import com.seedsq.engine.model.PositionKind;
+import com.seedsq.engine.model.TensorRole;
+import com.seedsq.engine.tensor.TensorData;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+
+import static com.seedsq.engine.model.TensorRole.*;
+
+/**
+ * The forward pass, FP32 compute, for any {@link ModelFamily} description: it reads the family's blocks (norm kind
+ * and placement, positions, MLP kind, parallel attention) rather than hard-coding LLaMA.
+ *
+ * <p>{@link #forward} takes a batch of consecutive tokens: many for prefill (every matmul then sees m rows, which is
+ * what makes prefill fast), one for decode. Weights stay where the loader put them (memory-mapped); the only heap
+ * copies are norm weights and biases.
+ */
+public final class Transformer {
+
+    /** One block's weights; biases and unused roles are null. */
+    record Layer(float[] attnNorm, float[] attnNormBias, Matrix q, float[] qBias, Matrix k, float[] kBias,
+                 Matrix v, float[] vBias, Matrix o, float[] oBias, float[] ffnNorm, float[] ffnNormBias,
+                 Matrix gate, Matrix up, float[] upBias, Matrix down, float[] downBias) {
+    }
+
+    /** Multiply-adds below which attention stays on the calling thread. */
+    private static final long PARALLEL_ATTENTION_MIN_WORK = 1L << 15;
+
+    private final ModelFamily family;
+    private final ModelConfig config;
+    private final Kernels kernels;
+    private final Matrix embed;
+    private final Matrix positionEmbed;
+    private final Layer[] layers;
+    private final float[] finalNorm, finalNormBias;
+    private final Matrix lmHead;
+
+    private Transformer(ModelFamily family, ModelConfig config, Kernels kernels, Matrix embed, Matrix positionEmbed,
+                        Layer[] layers, float[] finalNorm, float[] finalNormBias, Matrix lmHead) {
+        this.family = family;
+        this.config = config;
+        this.kernels = kernels;
+        this.embed = embed;
+        this.positionEmbed = positionEmbed;
+        this.layers = layers;
+        this.finalNorm = finalNorm;
+        this.finalNormBias = finalNormBias;
+        this.lmHead = lmHead;
+    }
+
+    public static Transformer of(Model model, Kernels kernels) {
+        return load(model.family(), model.config(), model.weights(), kernels, model.file());
+    }
+
+    /** Binds a family's tensors from {@code weights}, checking every shape against {@code config} up front. */
+    public static Transformer load(ModelFamily family, ModelConfig config, WeightSource weights, Kernels kernels,
+                                   Path file) {
+        if (family.mlp() == MlpKind.MOE || family.positions() == PositionKind.ALIBI) {
+            throw new UnsupportedOperationException(family.name() + ": " + family.mlp() + "/" + family.positions()
+                    + " is described but not yet executed by the forward pass");
+        }
+        Binder b = new Binder(family, weights, file);
+        int d = config.hiddenSize(), qd = config.qDim(), kvd = config.kvDim(), ff = config.intermediateSize();
+        Layer[] layers = new Layer[config.layers()];
+        for (int l = 0; l < layers.length; l++) {
+            boolean swiglu = family.mlp() == MlpKind.SWIGLU;
+            layers[l] = new Layer(
+                    b.vector(ATTN_NORM, l, d, true), b.vector(ATTN_NORM_BIAS, l, d, false),
+                    b.matrix(Q, l, qd, d, true), b.vector(Q_BIAS, l, qd, false),
+                    b.matrix(K, l, kvd, d, true), b.vector(K_BIAS, l, kvd, false),
+                    b.matrix(V, l, kvd, d, true), b.vector(V_BIAS, l, kvd, false),
+                    b.matrix(O, l, d, qd, true), b.vector(O_BIAS, l, d, false),
+                    family.parallelAttention() ? null : b.vector(FFN_NORM, l, d, true),
+                    b.vector(FFN_NORM_BIAS, l, d, false),
+                    swiglu ? b.matrix(GATE, l, ff, d, true) : null,
+                    b.matrix(UP, l, ff, d, true), b.vector(UP_BIAS, l, ff, false),
+                    b.matrix(DOWN, l, d, ff, true), b.vector(DOWN_BIAS, l, d, false));
+        }
+        Matrix embed = b.matrix(EMBED, -1, config.vocabSize(), d, true);
+        Matrix pos = family.positions() == PositionKind.LEARNED
+                ? b.matrix(POSITION_EMBED, -1, config.maxSeq(), d, true) : null;
+        Matrix head = config.tiedEmbeddings() ? embed : b.matrix(LM_HEAD, -1, config.vocabSize(), d, true);
+        return new Transformer(family, config, kernels, embed, pos, layers,
+                b.vector(FINAL_NORM, -1, d, true), b.vector(FINAL_NORM_BIAS, -1, d, false), head);
+    }
+
+    /** Looks tensors up by role and checks their shapes, so a wrong checkpoint fails naming the tensor. */
+    private record Binder(ModelFamily family, WeightSource weights, Path file) {
+
+        private String name(TensorRole role, int layer) {
+            return role.perLayer() ? family.tensorName(role, layer) : family.tensorName(role);
+        }
+
+        private TensorData find(TensorRole role, int layer, boolean required) {
+            String name = name(role, layer);
+            if (name == null || !weights.has(name)) {
+                if (required) {
+                    throw new ModelFormatException(file, name == null ? role.toString() : name,
+                            "missing: family " + family.name() + " needs it");
+                }
+                return null;
+            }
+            return weights.tensor(name);
+        }
+
+        Matrix matrix(TensorRole role, int layer, int rows, int cols, boolean required) {
+            TensorData t = find(role, layer, required);
+            if (t == null) {
+                return null;
+            }
+            if (!Arrays.equals(t.shape(), new long[]{rows, cols})) {
+                throw new ModelFormatException(file, t.name(), "shape " + Arrays.toString(t.shape())
+                        + ", expected [" + rows + ", " + cols + "] from the model config");
+            }
+            return Matrix.of(t);
+        }
+
+        float[] vector(TensorRole role, int layer, int size, boolean required) {
+            TensorData t = find(role, layer, required);
+            if (t == null) {
+                return null;
+            }
+            if (t.elementCount() != size) {
+                throw new ModelFormatException(file, t.name(), "has " + t.elementCount() + " elements, expected "
+                        + size + " from the model config");
+            }
+            return t.toFloatArray();
+        }
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public ModelFamily family() {
+        return family;
+    }
+
+    public Kernels kernels() {
+        return kernels;
+    }
+
+    public KvCache newCache(int capacity) {
+        return new KvCache(config.layers(), Math.min(capacity, config.maxSeq()), config.kvDim());
+    }
+
+    public KvCache newCache() {
+        return newCache(config.maxSeq());
+    }
+
+    /**
+     * Runs {@code tokens} at positions {@code cache.length()...}, appends their keys and values to the cache and
+     * returns logits: [tokens.length, vocab] row-major when {@code allLogits}, else only the last row [vocab].
+     */
+    public float[] forward(KvCache cache, int[] tokens, boolean allLogits) {
+        int m = tokens.length, d = config.hiddenSize(), start = cache.length();
+        if (m == 0) {
+            throw new IllegalArgumentException("no tokens");
+        }
+        if (start + m > cache.capacity()) {
+            throw new IllegalArgumentException("sequence of " + (start + m) + " exceeds the cache capacity "
+                    + cache.capacity());
+        }
+        float[] x = new float[m * d];
+        for (int i = 0; i < m; i++) {
+            if (tokens[i] < 0 || tokens[i] >= config.vocabSize()) {
+                throw new IllegalArgumentException("token id " + tokens[i] + " outside the vocabulary [0, "
+                        + config.vocabSize() + ")");
+            }
+            embed.row(tokens[i], x, i * d);
+            if (positionEmbed != null) {
+                for (int c = 0; c < d; c++) {
+                    x[i * d + c] += positionEmbed.get(start + i, c);
+                }
+            }
+        }
+        for (int l = 0; l < layers.length; l++) {
+            block(l, layers[l], cache, x, m, start);
+        }
+        cache.advance(m);
+
+        int rows = allLogits ? m : 1;
+        float[] last = allLogits ? x : Arrays.copyOfRange(x, (m - 1) * d, m * d);
+        float[] normed = new float[rows * d];
+        norm(normed, last, finalNorm, finalNormBias, rows);
+        float[] logits = new float[rows * config.vocabSize()];
+        kernels.matmul(normed, rows, lmHead, logits);
+        return logits;
+    }
+
+    /** One transformer block, updating the residual stream {@code x} [m, d] in place. */
+    private void block(int l, Layer w, KvCache cache, float[] x, int m, int start) {
+        int d = config.hiddenSize();
+        float[] h = new float[m * d];
+        if (family.normPlacement() == NormPlacement.PRE) {
+            norm(h, x, w.attnNorm(), w.attnNormBias(), m);
+            float[] attn = attention(l, w, cache, h, m, start);
+            if (family.parallelAttention()) {
+                float[] mlp = mlp(w, h, m); // both branches read the same normed input
+                for (int i = 0; i < x.length; i++) {
+                    x[i] += attn[i] + mlp[i];
+                }
+                return;
+            }
+            add(x, attn);
+            norm(h, x, w.ffnNorm(), w.ffnNormBias(), m);
+            add(x, mlp(w, h, m));
+        } else { // POST (BERT): norm after each residual add
+            add(x, attention(l, w, cache, x, m, start));
+            norm(x, x, w.attnNorm(), w.attnNormBias(), m);
+            add(x, mlp(w, x, m));
+            norm(x, x, w.ffnNorm(), w.ffnNormBias(), m);
+        }
+    }
+
+    private float[] attention(int l, Layer w, KvCache cache, float[] h, int m, int start) {
+        int d = config.hiddenSize(), qd = config.qDim(), kvd = config.kvDim(), hd = config.headDim();
+        int heads = config.heads(), group = config.groupSize();
+        float[] q = linear(h, m, w.q(), w.qBias());
+        float[] k = linear(h, m, w.k(), w.kBias());
+        float[] v = linear(h, m, w.v(), w.vBias());
+        PositionKind pk = family.positions();
+        if (pk == PositionKind.ROPE_INTERLEAVED || pk == PositionKind.ROPE_HALVES) {
+            kernels.rope(q, m, qd, heads, hd, start, config.ropeTheta(), pk);
+            kernels.rope(k, m, kvd, config.kvHeads(), hd, start, config.ropeTheta(), pk);
+        }
+        float[] keys = cache.keys[l], values = cache.values[l];
+        System.arraycopy(k, 0, keys, start * kvd, m * kvd);
+        System.arraycopy(v, 0, values, start * kvd, m * kvd);
+
+        float[] out = new float[m * qd];
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        int visibleAll = start + m;
+        // one work item per (token, head): enough items to keep every core busy even when decoding one token;
+        // tiny attention (small models, short contexts) is cheaper than handing work to other threads
+        java.util.function.IntConsumer perItem = item -> {
+            int i = item / heads, head = item % heads;
+            int kvHead = head / group;
+            int visible = family.causal() ? start + i + 1 : visibleAll;
+            float[] scores = new float[visible];
+            int qo = i * qd + head * hd;
+            for (int t = 0; t < visible; t++) {
+                scores[t] = kernels.dot(q, qo, keys, t * kvd + kvHead * hd, hd) * scale;
+            }
+            kernels.softmax(scores, 0, visible);
+            for (int t = 0; t < visible; t++) {
+                kernels.axpy(scores[t], values, t * kvd + kvHead * hd, out, qo, hd);
+            }
+        };
+        if ((long) m * heads * visibleAll * hd < PARALLEL_ATTENTION_MIN_WORK) {
+            for (int item = 0; item < m * heads; item++) {
+                perItem.accept(item);
+            }
+        } else {
+            kernels.parallelFor(m * heads, perItem);
+        }
+        return linear(out, m, w.o(), w.oBias());
+    }
+
+    private float[] mlp(Layer w, float[] h, int m) {
+        int ff = config.intermediateSize();
+        float[] up = linear(h, m, w.up(), w.upBias());
+        float[] act;
+        switch (family.mlp()) {
+            case SWIGLU -> {
+                act = linear(h, m, w.gate(), null);
+                kernels.swiglu(act, up, m * ff);
+            }
+            case GELU -> {
+                kernels.gelu(up, m * ff);
+                act = up;
+            }
+            case GELU_TANH -> {
+                kernels.geluTanh(up, m * ff);
+                act = up;
+            }
+            case RELU -> {
+                kernels.relu(up, m * ff);
+                act = up;
+            }
+            default -> throw new UnsupportedOperationException(family.mlp().toString());
+        }
+        return linear(act, m, w.down(), w.downBias());
+    }
+
+    private float[] linear(float[] x, int m, Matrix w, float[] bias) {
+        float[] out = new float[m * w.rows()];
+        kernels.matmul(x, m, w, out);
+        if (bias != null) {
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < bias.length; j++) {
+                    out[i * bias.length + j] += bias[j];
+                }
+            }
+        }
+        return out;
+    }
+
+    private void norm(float[] out, float[] x, float[] weight, float[] bias, int m) {
+        if (family.norm() == NormKind.RMS) {
+            kernels.rmsnorm(out, x, weight, m, config.hiddenSize(), config.normEps());
+        } else {
+            kernels.layernorm(out, x, weight, bias, m, config.hiddenSize(), config.normEps());
+        }
+    }
+
+    private static void add(float[] x, float[] delta) {
+        for (int i = 0; i < x.length; i++) {
+            x[i] += delta[i];
+        }
+    }
+}

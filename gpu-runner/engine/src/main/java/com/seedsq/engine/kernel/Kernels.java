@@ -1,0 +1,145 @@
+package com.seedsq.engine.kernel;
+
+import com.seedsq.engine.model.PositionKind;
+
+import java.util.function.IntConsumer;
+
+/**
+ * The compute primitives of the forward pass. Activations are row-major float arrays of {@code m} rows; weights are
+ * {@link Matrix} [out, in]. Only what dominates the cost (matmul, attention dots) needs a fast implementation;
+ * {@link ScalarKernels} is the readable reference the tests compare against.
+ */
+public interface Kernels extends AutoCloseable {
+
+    /** {@code out[i, j] = sum_c x[i, c] * w[j, c]} for x [m, w.cols], out [m, w.rows]. */
+    void matmul(float[] x, int m, Matrix w, float[] out);
+
+    float dot(float[] a, int aOff, float[] b, int bOff, int n);
+
+    /** {@code y[yOff + i] += a * x[xOff + i]}. */
+    void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n);
+
+    /** Runs {@code body(0..count-1)}, in parallel where the implementation has threads. */
+    void parallelFor(int count, IntConsumer body);
+
+    default void rmsnorm(float[] out, float[] x, float[] weight, int m, int dim, float eps) {
+        for (int r = 0; r < m; r++) {
+            int o = r * dim;
+            float ss = 0f;
+            for (int i = 0; i < dim; i++) {
+                ss += x[o + i] * x[o + i];
+            }
+            float inv = (float) (1.0 / Math.sqrt(ss / dim + eps));
+            for (int i = 0; i < dim; i++) {
+                out[o + i] = weight[i] * (inv * x[o + i]);
+            }
+        }
+    }
+
+    /** LayerNorm with biased variance (PyTorch); {@code bias} may be null. */
+    default void layernorm(float[] out, float[] x, float[] weight, float[] bias, int m, int dim, float eps) {
+        for (int r = 0; r < m; r++) {
+            int o = r * dim;
+            double mean = 0;
+            for (int i = 0; i < dim; i++) {
+                mean += x[o + i];
+            }
+            mean /= dim;
+            double var = 0;
+            for (int i = 0; i < dim; i++) {
+                double d = x[o + i] - mean;
+                var += d * d;
+            }
+            float inv = (float) (1.0 / Math.sqrt(var / dim + eps));
+            for (int i = 0; i < dim; i++) {
+                float v = (float) (x[o + i] - mean) * inv * weight[i];
+                out[o + i] = bias == null ? v : v + bias[i];
+            }
+        }
+    }
+
+    /** In-place softmax of {@code x[off..off+len)}. */
+    default void softmax(float[] x, int off, int len) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < len; i++) {
+            max = Math.max(max, x[off + i]);
+        }
+        float sum = 0f;
+        for (int i = 0; i < len; i++) {
+            float e = (float) Math.exp(x[off + i] - max);
+            x[off + i] = e;
+            sum += e;
+        }
+        for (int i = 0; i < len; i++) {
+            x[off + i] /= sum;
+        }
+    }
+
+    /**
+     * Rotary embedding in place on rows of {@code x} ([m, rowStride]); row r is at position {@code startPos + r} and
+     * holds {@code heads} heads of {@code headDim}. INTERLEAVED rotates (2i, 2i+1), HALVES rotates (i, i + d/2);
+     * both use frequency {@code theta^(-2i/d)} for pair i.
+     */
+    default void rope(float[] x, int m, int rowStride, int heads, int headDim, int startPos, float theta,
+                      PositionKind layout) {
+        int half = headDim / 2;
+        for (int r = 0; r < m; r++) {
+            int pos = startPos + r;
+            for (int i = 0; i < half; i++) {
+                float freq = (float) (1.0 / Math.pow(theta, (2 * i) / (float) headDim));
+                float angle = pos * freq;
+                float cos = (float) Math.cos(angle), sin = (float) Math.sin(angle);
+                for (int h = 0; h < heads; h++) {
+                    int base = r * rowStride + h * headDim;
+                    int a, b;
+                    if (layout == PositionKind.ROPE_INTERLEAVED) {
+                        a = base + 2 * i;
+                        b = a + 1;
+                    } else if (layout == PositionKind.ROPE_HALVES) {
+                        a = base + i;
+                        b = a + half;
+                    } else {
+                        throw new IllegalArgumentException("not a RoPE layout: " + layout);
+                    }
+                    float v0 = x[a], v1 = x[b];
+                    x[a] = v0 * cos - v1 * sin;
+                    x[b] = v0 * sin + v1 * cos;
+                }
+            }
+        }
+    }
+
+    /** SwiGLU's gate in place: {@code gate[i] = silu(gate[i]) * up[i]}. */
+    default void swiglu(float[] gate, float[] up, int n) {
+        for (int i = 0; i < n; i++) {
+            float g = gate[i];
+            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+        }
+    }
+
+    /** GELU, exact erf form (OPT-style {@code nn.GELU()}), computed in double. */
+    default void gelu(float[] x, int n) {
+        for (int i = 0; i < n; i++) {
+            double v = x[i];
+            x[i] = (float) (0.5 * v * (1 + Erf.erf(v / Math.sqrt(2))));
+        }
+    }
+
+    /** GELU, tanh approximation (GPT-2, BERT's TF graph). */
+    default void geluTanh(float[] x, int n) {
+        for (int i = 0; i < n; i++) {
+            double v = x[i];
+            x[i] = (float) (0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v))));
+        }
+    }
+
+    default void relu(float[] x, int n) {
+        for (int i = 0; i < n; i++) {
+            x[i] = Math.max(0f, x[i]);
+        }
+    }
+
+    @Override
+    default void close() {
+    }
+}

@@ -1,0 +1,227 @@
+package com.seedsq.engine.kernel;
+
+import com.seedsq.engine.tensor.DType;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.util.function.IntConsumer;
+
+/**
+ * CPU kernels on the JDK Vector API, multi-threaded over output rows.
+ *
+ * <p>matmul works on tiles of {@value #TILE_N} weight rows: a tile (at most a few hundred KB) stays in L2 while all
+ * activation rows stream past it, and inside a tile a 4x2 register block (4 activation rows x 2 weight rows = 8
+ * independent accumulators) keeps both FMA pipes busy while loading 6 vectors per 8 FMAs. F32 weights are read
+ * straight from the (memory-mapped) segment; F16/BF16 tiles are widened once into a per-thread buffer and reused for
+ * every activation row, so batched prefill pays the conversion once per tile, not once per token.
+ */
+public final class VectorKernels extends ScalarKernels {
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    static final int TILE_N = 32;
+    /** Below this many multiply-adds a matmul runs on the calling thread: handing out work costs ~10 µs. */
+    private static final long PARALLEL_MIN_WORK = 1L << 16;
+
+    private final WorkerPool pool;
+    private final ThreadLocal<float[]> tileBuffer = ThreadLocal.withInitial(() -> new float[0]);
+
+    public VectorKernels(int threads) {
+        this.pool = new WorkerPool(threads);
+    }
+
+    /** All available processors. */
+    public VectorKernels() {
+        this(Runtime.getRuntime().availableProcessors());
+    }
+
+    public int threads() {
+        return pool.threads();
+    }
+
+    @Override
+    public void parallelFor(int count, IntConsumer body) {
+        pool.forEach(count, body);
+    }
+
+    @Override
+    public void matmul(float[] x, int m, Matrix w, float[] out) {
+        int n = w.rows(), k = w.cols();
+        int tiles = (n + TILE_N - 1) / TILE_N;
+        IntConsumer tile = t -> {
+            int n0 = t * TILE_N, n1 = Math.min(n, n0 + TILE_N);
+            if (w.dtype() == DType.F32) {
+                tile(x, m, k, w.data(), (long) n0 * k * Float.BYTES, n0, n1, out, n);
+            } else {
+                float[] buf = tileBuffer.get();
+                if (buf.length < TILE_N * k) {
+                    buf = new float[TILE_N * k];
+                    tileBuffer.set(buf);
+                }
+                w.widenRows(n0, n1, buf);
+                tile(x, m, k, MemorySegment.ofArray(buf), 0, n0, n1, out, n);
+            }
+        };
+        if ((long) m * n * k < PARALLEL_MIN_WORK) {
+            for (int t = 0; t < tiles; t++) {
+                tile.accept(t);
+            }
+        } else {
+            pool.forEach(tiles, tile);
+        }
+    }
+
+    /** Output columns [n0, n1) for all m rows; weight row n0 starts at byte {@code wBase} of {@code w}. */
+    private static void tile(float[] x, int m, int k, MemorySegment w, long wBase, int n0, int n1, float[] out, int n) {
+        long rowBytes = (long) k * Float.BYTES;
+        int i = 0;
+        for (; i + 4 <= m; i += 4) {
+            int j = n0;
+            for (; j + 2 <= n1; j += 2) {
+                block4x2(x, i * k, k, w, wBase + (j - n0) * rowBytes, rowBytes, out, i * n + j, n);
+            }
+            for (; j < n1; j++) {
+                for (int r = 0; r < 4; r++) {
+                    out[(i + r) * n + j] = dot(x, (i + r) * k, w, wBase + (j - n0) * rowBytes, k);
+                }
+            }
+        }
+        for (; i < m; i++) {
+            int j = n0;
+            for (; j + 4 <= n1; j += 4) {
+                block1x4(x, i * k, k, w, wBase + (j - n0) * rowBytes, rowBytes, out, i * n + j);
+            }
+            for (; j < n1; j++) {
+                out[i * n + j] = dot(x, i * k, w, wBase + (j - n0) * rowBytes, k);
+            }
+        }
+    }
+
+    private static void block4x2(float[] x, int xo, int k, MemorySegment w, long wo, long rowBytes,
+                                 float[] out, int oo, int n) {
+        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S), a10 = FloatVector.zero(S),
+                a11 = FloatVector.zero(S), a20 = FloatVector.zero(S), a21 = FloatVector.zero(S),
+                a30 = FloatVector.zero(S), a31 = FloatVector.zero(S);
+        int c = 0;
+        int bound = S.loopBound(k);
+        for (; c < bound; c += L) {
+            FloatVector w0 = FloatVector.fromMemorySegment(S, w, wo + c * 4L, LE);
+            FloatVector w1 = FloatVector.fromMemorySegment(S, w, wo + rowBytes + c * 4L, LE);
+            FloatVector x0 = FloatVector.fromArray(S, x, xo + c);
+            a00 = x0.fma(w0, a00);
+            a01 = x0.fma(w1, a01);
+            FloatVector x1 = FloatVector.fromArray(S, x, xo + k + c);
+            a10 = x1.fma(w0, a10);
+            a11 = x1.fma(w1, a11);
+            FloatVector x2 = FloatVector.fromArray(S, x, xo + 2 * k + c);
+            a20 = x2.fma(w0, a20);
+            a21 = x2.fma(w1, a21);
+            FloatVector x3 = FloatVector.fromArray(S, x, xo + 3 * k + c);
+            a30 = x3.fma(w0, a30);
+            a31 = x3.fma(w1, a31);
+        }
+        float s00 = a00.reduceLanes(VectorOperators.ADD), s01 = a01.reduceLanes(VectorOperators.ADD),
+                s10 = a10.reduceLanes(VectorOperators.ADD), s11 = a11.reduceLanes(VectorOperators.ADD),
+                s20 = a20.reduceLanes(VectorOperators.ADD), s21 = a21.reduceLanes(VectorOperators.ADD),
+                s30 = a30.reduceLanes(VectorOperators.ADD), s31 = a31.reduceLanes(VectorOperators.ADD);
+        for (; c < k; c++) {
+            float w0 = w.get(Matrix.F32_LE, wo + c * 4L), w1 = w.get(Matrix.F32_LE, wo + rowBytes + c * 4L);
+            s00 += x[xo + c] * w0;
+            s01 += x[xo + c] * w1;
+            s10 += x[xo + k + c] * w0;
+            s11 += x[xo + k + c] * w1;
+            s20 += x[xo + 2 * k + c] * w0;
+            s21 += x[xo + 2 * k + c] * w1;
+            s30 += x[xo + 3 * k + c] * w0;
+            s31 += x[xo + 3 * k + c] * w1;
+        }
+        out[oo] = s00;
+        out[oo + 1] = s01;
+        out[oo + n] = s10;
+        out[oo + n + 1] = s11;
+        out[oo + 2 * n] = s20;
+        out[oo + 2 * n + 1] = s21;
+        out[oo + 3 * n] = s30;
+        out[oo + 3 * n + 1] = s31;
+    }
+
+    /** One activation row against four weight rows: the decode (m = 1) shape. */
+    private static void block1x4(float[] x, int xo, int k, MemorySegment w, long wo, long rowBytes,
+                                 float[] out, int oo) {
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S),
+                a3 = FloatVector.zero(S);
+        int c = 0;
+        int bound = S.loopBound(k);
+        for (; c < bound; c += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + c);
+            a0 = xv.fma(FloatVector.fromMemorySegment(S, w, wo + c * 4L, LE), a0);
+            a1 = xv.fma(FloatVector.fromMemorySegment(S, w, wo + rowBytes + c * 4L, LE), a1);
+            a2 = xv.fma(FloatVector.fromMemorySegment(S, w, wo + 2 * rowBytes + c * 4L, LE), a2);
+            a3 = xv.fma(FloatVector.fromMemorySegment(S, w, wo + 3 * rowBytes + c * 4L, LE), a3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD),
+                s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; c < k; c++) {
+            float xv = x[xo + c];
+            s0 += xv * w.get(Matrix.F32_LE, wo + c * 4L);
+            s1 += xv * w.get(Matrix.F32_LE, wo + rowBytes + c * 4L);
+            s2 += xv * w.get(Matrix.F32_LE, wo + 2 * rowBytes + c * 4L);
+            s3 += xv * w.get(Matrix.F32_LE, wo + 3 * rowBytes + c * 4L);
+        }
+        out[oo] = s0;
+        out[oo + 1] = s1;
+        out[oo + 2] = s2;
+        out[oo + 3] = s3;
+    }
+
+    private static float dot(float[] x, int xo, MemorySegment w, long wo, int k) {
+        FloatVector acc = FloatVector.zero(S);
+        int c = 0;
+        int bound = S.loopBound(k);
+        for (; c < bound; c += L) {
+            acc = FloatVector.fromArray(S, x, xo + c).fma(FloatVector.fromMemorySegment(S, w, wo + c * 4L, LE), acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; c < k; c++) {
+            s += x[xo + c] * w.get(Matrix.F32_LE, wo + c * 4L);
+        }
+        return s;
+    }
+
+    @Override
+    public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        int bound = S.loopBound(n);
+        for (; i < bound; i += L) {
+            acc = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += a[aOff + i] * b[bOff + i];
+        }
+        return s;
+    }
+
+    @Override
+    public void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
+        FloatVector av = FloatVector.broadcast(S, a);
+        int i = 0;
+        int bound = S.loopBound(n);
+        for (; i < bound; i += L) {
+            FloatVector.fromArray(S, x, xOff + i).fma(av, FloatVector.fromArray(S, y, yOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] += a * x[xOff + i];
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

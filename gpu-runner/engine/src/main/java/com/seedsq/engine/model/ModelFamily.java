@@ -1,0 +1,67 @@
+package com.seedsq.engine.model;
+
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An architecture as data: how a family names its tensors and which building blocks it uses. One forward pass
+ * ({@code com.seedsq.engine.forward.Transformer}) interprets any description; adding a family is mostly writing one
+ * of these (see {@link Families}).
+ *
+ * @param tensorNames        name pattern per role; per-layer roles contain {@code {l}}; optional roles (biases,
+ *                           LM head when tied) are simply used when the checkpoint has them
+ * @param parallelAttention  {@code x + attn(norm(x)) + mlp(norm(x))} with one shared norm (GPT-J, Falcon, NeoX)
+ * @param causal             decoder (true) or encoder (false, BERT)
+ * @param smoothing          SmoothQuant sites: which norm feeds which linears
+ */
+public record ModelFamily(String name,
+                          Map<TensorRole, String> tensorNames,
+                          NormKind norm,
+                          NormPlacement normPlacement,
+                          PositionKind positions,
+                          MlpKind mlp,
+                          boolean parallelAttention,
+                          boolean causal,
+                          List<SmoothingGroup> smoothing) {
+
+    public ModelFamily {
+        tensorNames = Map.copyOf(tensorNames);
+        smoothing = List.copyOf(smoothing);
+        for (var e : tensorNames.entrySet()) {
+            if (e.getKey().perLayer() != e.getValue().contains("{l}")) {
+                throw new IllegalArgumentException(name + ": tensor name for " + e.getKey() + " must "
+                        + (e.getKey().perLayer() ? "" : "not ") + "contain {l}: " + e.getValue());
+            }
+        }
+    }
+
+    /** The checkpoint name of a global tensor, or null if the family has none for this role. */
+    public String tensorName(TensorRole role) {
+        if (role.perLayer()) {
+            throw new IllegalArgumentException(role + " is per layer");
+        }
+        return tensorNames.get(role);
+    }
+
+    /** The checkpoint name of a layer's tensor, or null if the family has none for this role. */
+    public String tensorName(TensorRole role, int layer) {
+        String pattern = tensorNames.get(role);
+        return pattern == null ? null : pattern.replace("{l}", Integer.toString(layer));
+    }
+
+    public ModelFamily withName(String newName) {
+        return new ModelFamily(newName, tensorNames, norm, normPlacement, positions, mlp, parallelAttention, causal,
+                smoothing);
+    }
+
+    public ModelFamily withPositions(PositionKind newPositions) {
+        return new ModelFamily(name, tensorNames, norm, normPlacement, newPositions, mlp, parallelAttention, causal,
+                smoothing);
+    }
+
+    /** A copy of the name map, for building a derived family. */
+    public Map<TensorRole, String> tensorNamesCopy() {
+        return new EnumMap<>(tensorNames);
+    }
+}

@@ -1,0 +1,31 @@
+package com.seedsq.engine.model;
+
+/**
+ * What a tensor does in the network, independent of how a family names it. Per-layer roles are named with a
+ * {@code {l}} placeholder in {@link ModelFamily#tensorNames()}.
+ */
+public enum TensorRole {
+    EMBED(false), POSITION_EMBED(false),
+    ATTN_NORM(true), ATTN_NORM_BIAS(true),
+    Q(true), Q_BIAS(true), K(true), K_BIAS(true), V(true), V_BIAS(true), O(true), O_BIAS(true),
+    FFN_NORM(true), FFN_NORM_BIAS(true),
+    /** SwiGLU's gated branch (llama2.c w1). */
+    GATE(true),
+    /** SwiGLU's linear branch (w3), or the first linear of a plain MLP (fc1). */
+    UP(true), UP_BIAS(true),
+    /** The MLP's output linear (w2, fc2). */
+    DOWN(true), DOWN_BIAS(true),
+    FINAL_NORM(false), FINAL_NORM_BIAS(false),
+    /** The classifier; absent when it is tied to {@link #EMBED}. */
+    LM_HEAD(false);
+
+    private final boolean perLayer;
+
+    TensorRole(boolean perLayer) {
+        this.perLayer = perLayer;
+    }
+
+    public boolean perLayer() {
+        return perLayer;
+    }
+}
