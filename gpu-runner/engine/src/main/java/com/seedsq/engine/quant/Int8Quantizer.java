@@ -1,0 +1,121 @@
+package com.seedsq.engine.quant;
+
+/**
+ * Symmetric INT8 quantization with the reference's float32 conventions, so codes match an independent
+ * implementation bit for bit: {@code scale = max(absmax, 1e-5) / 127}, {@code q = clamp(rint(x / scale), ±127)}.
+ *
+ * <p>Why each detail: the 1e-5 floor keeps an all-zero row from dividing by zero; a true division (not a multiply by
+ * a precomputed reciprocal, which rounds differently) and round-half-to-even ({@link Math#rint}, numpy's rounding)
+ * are what the reference does; ±127 (not -128) keeps the range symmetric so negation never overflows.
+ *
+ * <p>An optional {@code inputScale} (one factor per column, 1/s of smoothing where no norm can absorb s) is applied
+ * in the same pass that quantizes, so explicit smoothing costs no extra read of the activations.
+ */
+public final class Int8Quantizer {
+
+    public static final int QMAX = 127;
+    public static final float MIN_ABSMAX = 1e-5f;
+
+    private Int8Quantizer() {
+    }
+
+    public static float scale(float absMax) {
+        return Math.max(absMax, MIN_ABSMAX) / QMAX;
+    }
+
+    public static byte quantize(float x, float scale) {
+        double q = Math.rint(x / scale);
+        return (byte) Math.max(-QMAX, Math.min(QMAX, q));
+    }
+
+    /** Weights W[rows = out, cols = in], per-tensor ({@link Granularity#TENSOR}) or per-channel (CHANNEL). */
+    public static QuantizedMatrix weights(float[] w, int rows, int cols, Granularity g) {
+        if (g == Granularity.TOKEN) {
+            throw new IllegalArgumentException("weights are quantized per tensor or per channel, not per token");
+        }
+        return dynamic(w, rows, cols, g, null);
+    }
+
+    /**
+     * Activations X[rows = tokens, cols = in] with scales taken from X itself: one per token (TOKEN, level O1) or one
+     * for all rows (TENSOR, level O2; pass one sequence at a time). {@code inputScale} may be null.
+     */
+    public static QuantizedMatrix activations(float[] x, int rows, int cols, Granularity g, float[] inputScale) {
+        if (g == Granularity.CHANNEL) {
+            throw new IllegalArgumentException("activations are quantized per token or per tensor, not per channel");
+        }
+        return dynamic(x, rows, cols, g, inputScale);
+    }
+
+    /** Activations with a scale fixed by calibration (level O3), see {@link #staticScale}. */
+    public static QuantizedMatrix activationsStatic(float[] x, int rows, int cols, float scale, float[] inputScale) {
+        checkShape(x, rows, cols, inputScale);
+        byte[] codes = new byte[rows * cols];
+        for (int r = 0; r < rows; r++) {
+            quantizeRow(x, r * cols, cols, inputScale, scale, codes);
+        }
+        return QuantizedMatrix.ofBytes(codes, rows, cols, new float[]{scale}, Granularity.TENSOR);
+    }
+
+    /**
+     * The static (O3) activation scale from calibration: {@code max_j(calibAbsMax_j / s_j) / 127}, the largest value
+     * the smoothed input took. {@code smoothing} (s, not 1/s) may be null for an unsmoothed site.
+     */
+    public static float staticScale(float[] calibAbsMax, float[] smoothing) {
+        if (smoothing != null && smoothing.length != calibAbsMax.length) {
+            throw new IllegalArgumentException(calibAbsMax.length + " abs-max channels but " + smoothing.length
+                    + " smoothing factors");
+        }
+        float max = 0f;
+        for (int j = 0; j < calibAbsMax.length; j++) {
+            max = Math.max(max, smoothing == null ? calibAbsMax[j] : calibAbsMax[j] / smoothing[j]);
+        }
+        return scale(max);
+    }
+
+    private static QuantizedMatrix dynamic(float[] x, int rows, int cols, Granularity g, float[] inputScale) {
+        checkShape(x, rows, cols, inputScale);
+        byte[] codes = new byte[rows * cols];
+        float[] scales;
+        if (g.perRow()) {
+            scales = new float[rows];
+            for (int r = 0; r < rows; r++) {
+                scales[r] = scale(absMax(x, r * cols, cols, inputScale));
+                quantizeRow(x, r * cols, cols, inputScale, scales[r], codes);
+            }
+        } else {
+            float s = scale(absMax(x, 0, rows * cols, inputScale));
+            for (int r = 0; r < rows; r++) {
+                quantizeRow(x, r * cols, cols, inputScale, s, codes);
+            }
+            scales = new float[]{s};
+        }
+        return QuantizedMatrix.ofBytes(codes, rows, cols, scales, g);
+    }
+
+    /** Abs-max of x[off, off+len), each element first multiplied by its column's input scale if any. */
+    private static float absMax(float[] x, int off, int len, float[] inputScale) {
+        float m = 0f;
+        for (int i = 0; i < len; i++) {
+            float v = inputScale == null ? x[off + i] : x[off + i] * inputScale[i % inputScale.length];
+            m = Math.max(m, Math.abs(v));
+        }
+        return m;
+    }
+
+    private static void quantizeRow(float[] x, int off, int cols, float[] inputScale, float scale, byte[] codes) {
+        for (int c = 0; c < cols; c++) {
+            float v = inputScale == null ? x[off + c] : x[off + c] * inputScale[c];
+            codes[off + c] = quantize(v, scale);
+        }
+    }
+
+    private static void checkShape(float[] x, int rows, int cols, float[] inputScale) {
+        if (x.length != rows * cols) {
+            throw new IllegalArgumentException(x.length + " values for a " + rows + "x" + cols + " matrix");
+        }
+        if (inputScale != null && inputScale.length != cols) {
+            throw new IllegalArgumentException(cols + " columns but " + inputScale.length + " input scales");
+        }
+    }
+}

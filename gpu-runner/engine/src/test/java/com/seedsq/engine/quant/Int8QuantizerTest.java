@@ -1,0 +1,102 @@
+package com.seedsq.engine.quant;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class Int8QuantizerTest {
+
+    @Test
+    void scaleHasAFloorSoZeroRowsQuantizeToZero() {
+        assertEquals(1e-5f / 127f, Int8Quantizer.scale(0f));
+        QuantizedMatrix q = Int8Quantizer.weights(new float[4], 2, 2, Granularity.CHANNEL);
+        assertArrayEquals(new byte[4], q.toByteArray());
+    }
+
+    @Test
+    void roundsHalfToEvenAfterATrueDivision() {
+        // scale 1: x/scale is exact, so these are exact ties and must go to the even neighbour
+        float s = 1f;
+        assertEquals(2, Int8Quantizer.quantize(2.5f, s));
+        assertEquals(4, Int8Quantizer.quantize(3.5f, s));
+        assertEquals(-2, Int8Quantizer.quantize(-2.5f, s));
+        assertEquals(0, Int8Quantizer.quantize(0.5f, s));
+        // clamped symmetric: -128 is never produced
+        assertEquals(-127, Int8Quantizer.quantize(-1000f, s));
+        assertEquals(127, Int8Quantizer.quantize(1000f, s));
+    }
+
+    @Test
+    void perTensorUsesTheGlobalAbsMaxAndMapsItTo127() {
+        float[] w = {0.5f, -2f, 1f, 0.25f};
+        QuantizedMatrix q = Int8Quantizer.weights(w, 2, 2, Granularity.TENSOR);
+        assertArrayEquals(new float[]{2f / 127f}, q.scales());
+        assertEquals(-127, q.code(0, 1));
+        assertEquals(32, q.code(0, 0)); // 0.5 / (2/127) = 31.75
+    }
+
+    @Test
+    void perChannelAndPerTokenScaleEachRowOnItsOwn() {
+        float[] x = {1f, -4f, 0.1f, 0.2f};
+        QuantizedMatrix w = Int8Quantizer.weights(x, 2, 2, Granularity.CHANNEL);
+        QuantizedMatrix a = Int8Quantizer.activations(x, 2, 2, Granularity.TOKEN, null);
+        for (QuantizedMatrix q : new QuantizedMatrix[]{w, a}) {
+            assertEquals(4f / 127f, q.scale(0));
+            assertEquals(0.2f / 127f, q.scale(1));
+            assertEquals(-127, q.code(0, 1));
+            assertEquals(127, q.code(1, 1));
+        }
+    }
+
+    @Test
+    void dequantizationErrorIsAtMostHalfAStep() {
+        Random rnd = new Random(7);
+        int rows = 13, cols = 37;
+        float[] x = new float[rows * cols];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextGaussian() * (1 + i % 5);
+        }
+        for (Granularity g : new Granularity[]{Granularity.TENSOR, Granularity.TOKEN}) {
+            QuantizedMatrix q = Int8Quantizer.activations(x, rows, cols, g, null);
+            float[] back = q.dequantize();
+            for (int i = 0; i < x.length; i++) {
+                // half a quantization step, plus float32 rounding of x/scale and q*scale (a few ulps of x)
+                float bound = q.scale(i / cols) / 2 + 4 * Math.ulp(Math.abs(x[i]));
+                assertTrue(Math.abs(back[i] - x[i]) <= bound, g + " element " + i);
+            }
+        }
+    }
+
+    @Test
+    void inputScaleIsAppliedBeforeTheScaleIsChosen() {
+        float[] x = {10f, 1f};
+        float[] inv = {0.1f, 1f};
+        QuantizedMatrix q = Int8Quantizer.activations(x, 1, 2, Granularity.TENSOR, inv);
+        assertEquals(Int8Quantizer.scale(1f), q.scale(0)); // 10 * 0.1 = 1 = max
+        assertEquals(127, q.code(0, 0));
+        assertEquals(127, q.code(0, 1));
+    }
+
+    @Test
+    void staticScaleIsTheLargestSmoothedCalibrationValue() {
+        float[] absMax = {4f, 1f, 3f};
+        float[] s = {4f, 0.5f, 1f};
+        assertEquals(Int8Quantizer.scale(3f), Int8Quantizer.staticScale(absMax, s)); // 1, 2, 3
+        assertEquals(Int8Quantizer.scale(4f), Int8Quantizer.staticScale(absMax, null));
+        QuantizedMatrix q = Int8Quantizer.activationsStatic(new float[]{6f, -1.5f}, 1, 2, 3f / 127f, null);
+        assertEquals(127, q.code(0, 0)); // beyond the calibrated range: clamped
+        assertEquals(-64, q.code(0, 1)); // -63.5 rounds to even
+    }
+
+    @Test
+    void rejectsMismatchedGranularityAndShapes() {
+        assertThrows(IllegalArgumentException.class,
+                () -> Int8Quantizer.weights(new float[4], 2, 2, Granularity.TOKEN));
+        assertThrows(IllegalArgumentException.class,
+                () -> Int8Quantizer.activations(new float[4], 2, 2, Granularity.CHANNEL, null));
+        assertThrows(IllegalArgumentException.class,
+                () -> Int8Quantizer.weights(new float[5], 2, 2, Granularity.TENSOR));
+    }
+}
