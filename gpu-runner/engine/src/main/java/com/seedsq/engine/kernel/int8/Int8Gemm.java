@@ -1,0 +1,30 @@
+package com.seedsq.engine.kernel.int8;
+
+import com.seedsq.engine.quant.QuantizedMatrix;
+
+/**
+ * INT8 × INT8 → INT32 matrix product {@code C[M, N] = A[M, K] · W[N, K]ᵀ} (A = quantized activations, W = quantized
+ * weights, both row-major over K), with one dequantization per output. Implementations differ in speed only: the
+ * integers are exact, so every kernel must return what {@link ScalarInt8Gemm} returns.
+ */
+public interface Int8Gemm extends AutoCloseable {
+
+    /** A short name for logs and reports, e.g. {@code java-vector} or {@code native-avx512-vnni}. */
+    String name();
+
+    void multiply(QuantizedMatrix a, Int8Weights w, Int8Output out);
+
+    /** {@code acc[m·N + n] = Σ_k A[m,k]·W[n,k]}. */
+    default void multiplyInt32(QuantizedMatrix a, Int8Weights w, int[] acc) {
+        multiply(a, w, Int8Output.int32(acc, a, w));
+    }
+
+    /** {@code out[m·N + n] = acc · aScale[m or 0] · wScale[n or 0] + bias[n]}; {@code bias} may be null. */
+    default void multiply(QuantizedMatrix a, Int8Weights w, float[] bias, float[] out) {
+        multiply(a, w, Int8Output.dequantized(out, a, w, bias));
+    }
+
+    @Override
+    default void close() {
+    }
+}

@@ -1,0 +1,129 @@
+package com.seedsq.engine.kernel.int8;
+
+import com.seedsq.engine.quant.Granularity;
+import com.seedsq.engine.quant.QuantizedMatrix;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Every fast kernel against the scalar reference: integer results must be equal, not close, and the fused
+ * dequantized floats bit-identical (all kernels evaluate the epilogue in the same order).
+ */
+class Int8GemmTest {
+
+    private static final ScalarInt8Gemm REFERENCE = new ScalarInt8Gemm();
+    private static final List<Int8Gemm> FAST = new ArrayList<>();
+
+    @BeforeAll
+    static void kernels() {
+        FAST.add(new VectorInt8Gemm(2));
+        NativeInt8Gemm.load(2).ifPresent(FAST::add);
+    }
+
+    @AfterAll
+    static void close() {
+        FAST.forEach(Int8Gemm::close);
+    }
+
+    @Test
+    void nativeKernelLoadsWhereTheCpuAndTheBuildAllowIt() throws java.io.IOException {
+        java.nio.file.Path cpuinfo = java.nio.file.Path.of("/proc/cpuinfo");
+        assumeTrue(java.nio.file.Files.exists(cpuinfo)
+                        && java.nio.file.Files.readString(cpuinfo).contains("avx512_vnni")
+                        && NativeInt8Gemm.class.getResource(NativeInt8Gemm.RESOURCE) != null,
+                "no AVX-512 VNNI CPU or no native library built here: only the Java kernel is tested");
+        assertTrue(NativeInt8Gemm.load(1).isPresent(), () -> "native kernel not loaded: "
+                + NativeInt8Gemm.unavailableReason());
+        try (Int8Gemm best = Int8Kernels.best(1)) {
+            assertEquals("native-avx512-vnni", best.name());
+        }
+    }
+
+    @Test
+    void scalarReferenceComputesATimesWTransposed() {
+        QuantizedMatrix a = QuantizedMatrix.ofBytes(new byte[]{1, 2, 3, -4, 5, -6}, 2, 3, new float[]{0.5f},
+                Granularity.TENSOR);
+        Int8Weights w = Int8Weights.of(QuantizedMatrix.ofBytes(new byte[]{1, 0, -1, 2, 2, 2}, 2, 3,
+                new float[]{1f, 2f}, Granularity.CHANNEL));
+        int[] acc = new int[4];
+        REFERENCE.multiplyInt32(a, w, acc);
+        assertArrayEquals(new int[]{-2, 12, 2, -10}, acc);
+        float[] out = new float[4];
+        REFERENCE.multiply(a, w, new float[]{10f, 20f}, out);
+        assertArrayEquals(new float[]{9f, 32f, 11f, 10f}, out);
+    }
+
+    @Test
+    void randomShapesWithRaggedEdgesMatchExactly() {
+        Random rnd = new Random(42);
+        int[] ks = {1, 7, 31, 32, 33, 63, 64, 65, 95, 127, 128, 129, 200, 257};
+        for (int trial = 0; trial < 120; trial++) {
+            int m = trial % 6 == 0 ? 1 : 1 + rnd.nextInt(11);
+            int n = 1 + rnd.nextInt(70);
+            int k = ks[trial % ks.length];
+            check(m, n, k, rnd, false);
+        }
+    }
+
+    @Test
+    void extremeCodesDoNotOverflowAnyIntermediate() {
+        // |a·w| is largest at ±127 (and a = -128 is allowed for activations): the Java kernel's 16-bit pair sums
+        // and the VNNI kernel's +128 shift are both at their limits here
+        Random rnd = new Random(1);
+        check(5, 9, 1031, rnd, true);
+        check(1, 67, 4099, rnd, true);
+    }
+
+    @Test
+    void largeEnoughToRunOnThePoolAndDecodeShape() {
+        Random rnd = new Random(9);
+        check(9, 100, 300, rnd, false);
+        check(1, 1000, 517, rnd, false);
+    }
+
+    private static void check(int m, int n, int k, Random rnd, boolean extreme) {
+        QuantizedMatrix a = randomCodes(m, k, rnd, extreme, Byte.MIN_VALUE, rnd.nextBoolean() ? Granularity.TOKEN
+                : Granularity.TENSOR);
+        Int8Weights w = Int8Weights.of(randomCodes(n, k, rnd, extreme, -127, rnd.nextBoolean() ? Granularity.CHANNEL
+                : Granularity.TENSOR));
+        float[] bias = rnd.nextBoolean() ? null : randomFloats(n, rnd);
+        int[] expected = new int[m * n];
+        REFERENCE.multiplyInt32(a, w, expected);
+        float[] expectedOut = new float[m * n];
+        REFERENCE.multiply(a, w, bias, expectedOut);
+        String shape = "M=" + m + " N=" + n + " K=" + k;
+        for (Int8Gemm g : FAST) {
+            int[] acc = new int[m * n];
+            g.multiplyInt32(a, w, acc);
+            assertArrayEquals(expected, acc, g.name() + " int32 " + shape);
+            float[] out = new float[m * n];
+            g.multiply(a, w, bias, out);
+            assertArrayEquals(expectedOut, out, 0f, g.name() + " dequantized " + shape);
+        }
+    }
+
+    private static QuantizedMatrix randomCodes(int rows, int cols, Random rnd, boolean extreme, int min,
+                                               Granularity g) {
+        byte[] codes = new byte[rows * cols];
+        for (int i = 0; i < codes.length; i++) {
+            codes[i] = (byte) (extreme ? (rnd.nextBoolean() ? 127 : min) : min + rnd.nextInt(127 - min + 1));
+        }
+        return QuantizedMatrix.ofBytes(codes, rows, cols, randomFloats(g.perRow() ? rows : 1, rnd), g);
+    }
+
+    private static float[] randomFloats(int n, Random rnd) {
+        float[] f = new float[n];
+        for (int i = 0; i < n; i++) {
+            f[i] = (float) rnd.nextGaussian();
+        }
+        return f;
+    }
+}
