@@ -17,6 +17,7 @@ final class HashingInputStream extends InputStream {
     private final InputStream source;
     private final long declaredSize;
     private final MessageDigest sha256;
+    private final byte[] single = new byte[1];
     private long count;
 
     /** @param declaredSize the exact size of {@code source}, or -1 if unknown */
@@ -35,9 +36,8 @@ final class HashingInputStream extends InputStream {
 
     @Override
     public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
+        int n = read(single, 0, 1);
+        return n < 0 ? -1 : single[0] & 0xff;
     }
 
     @Override
@@ -47,6 +47,7 @@ final class HashingInputStream extends InputStream {
         }
         int wanted = declaredSize < 0 ? len : (int) Math.min(len, declaredSize - count);
         if (wanted == 0) {
+            requireEnd();
             return -1;
         }
         int n = readSource(b, off, wanted);
@@ -58,11 +59,20 @@ final class HashingInputStream extends InputStream {
         }
         sha256.update(b, off, n);
         count += n;
-        if (count == declaredSize && readSource(new byte[1], 0, 1) >= 0) {
-            // Checked now, not on the next read: the SDK stops reading at the declared size.
-            throw new IOException("stream holds more than its declared size of " + declaredSize + " bytes");
+        if (count == declaredSize) {
+            requireEnd(); // now, not on the next read: the SDK stops reading at the declared size
         }
         return n;
+    }
+
+    /**
+     * Fails if the source holds more than the declared size. A reader that stops at the declared size (as the SDK
+     * does) triggers this check with its last read; for an empty object, which the SDK does not read at all, call it.
+     */
+    void requireEnd() throws IOException {
+        if (declaredSize >= 0 && readSource(single, 0, 1) >= 0) {
+            throw new IOException("stream holds more than its declared size of " + declaredSize + " bytes");
+        }
     }
 
     private int readSource(byte[] b, int off, int len) throws IOException {

@@ -114,11 +114,7 @@ public final class LocalArtifactStore implements ArtifactStore {
             return 0;
         }
         int deleted = 0;
-        List<Path> deepestFirst;
-        try (Stream<Path> paths = Files.walk(folder)) {
-            deepestFirst = paths.sorted(Comparator.reverseOrder()).toList();
-        }
-        for (Path path : deepestFirst) {
+        for (Path path : walk(folder).reversed()) { // children before their folder
             if (Files.isRegularFile(path) && !isHidden(path)) {
                 deleted++;
             }
@@ -174,8 +170,13 @@ public final class LocalArtifactStore implements ArtifactStore {
         if (!Files.isDirectory(folder)) {
             return List.of();
         }
+        return walk(folder).stream().filter(Files::isRegularFile).toList();
+    }
+
+    /** {@code folder} and everything under it, each folder before its contents. */
+    private static List<Path> walk(Path folder) throws IOException {
         try (Stream<Path> paths = Files.walk(folder)) {
-            return paths.filter(Files::isRegularFile).toList();
+            return paths.toList();
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }

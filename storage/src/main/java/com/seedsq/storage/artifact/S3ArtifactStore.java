@@ -93,6 +93,9 @@ public final class S3ArtifactStore implements ArtifactStore {
     public StoredObject put(String key, InputStream in, long size) throws IOException {
         ArtifactKeys.requireValidKey(key);
         HashingInputStream hashing = new HashingInputStream(in, size);
+        if (size == 0) {
+            hashing.requireEnd(); // the SDK reads nothing for an empty object, so it would not notice extra bytes
+        }
         long parts = partSizeFor(size);
         EtagInputStream etag = new EtagInputStream(hashing, parts);
         ObjectWriteResponse response = call(() -> client.putObject(
@@ -100,9 +103,14 @@ public final class S3ArtifactStore implements ArtifactStore {
         String expected = etag.etag();
         String actual = response.etag() == null ? null : response.etag().replace("\"", "");
         if (!expected.equalsIgnoreCase(actual)) {
-            delete(key);
-            throw new IOException("checksum mismatch after storing " + key + ": S3 reports ETag " + actual
-                    + " but the bytes sent have ETag " + expected + "; the object was deleted");
+            IOException mismatch = new IOException("checksum mismatch after storing " + key + ": S3 reports ETag "
+                    + actual + " but the bytes sent have ETag " + expected + "; the object is deleted");
+            try {
+                delete(key);
+            } catch (IOException e) {
+                mismatch.addSuppressed(e);
+            }
+            throw mismatch;
         }
         return new StoredObject(key, hashing.count(), hashing.sha256Hex());
     }
@@ -123,7 +131,10 @@ public final class S3ArtifactStore implements ArtifactStore {
         try {
             return call(() -> client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build()));
         } catch (IOException e) {
-            throw notFoundAsNoSuchFile(key, e);
+            if (isNotFound(e)) {
+                throw (NoSuchFileException) new NoSuchFileException(key, null, "no artifact under this key").initCause(e);
+            }
+            throw e;
         }
     }
 
@@ -134,7 +145,7 @@ public final class S3ArtifactStore implements ArtifactStore {
             long size = call(() -> client.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build())).size();
             return Optional.of(new StoredObject(key, size, null));
         } catch (IOException e) {
-            if (notFoundAsNoSuchFile(key, e) instanceof NoSuchFileException) {
+            if (isNotFound(e)) {
                 return Optional.empty();
             }
             throw e;
@@ -243,13 +254,8 @@ public final class S3ArtifactStore implements ArtifactStore {
         return e instanceof IOException io ? io : new IOException("S3 request failed: " + e, e);
     }
 
-    private static IOException notFoundAsNoSuchFile(String key, IOException e) {
-        if (e.getCause() instanceof ErrorResponseException error
-                && List.of("NoSuchKey", "NoSuchObject").contains(error.errorResponse().code())) {
-            NoSuchFileException notFound = new NoSuchFileException(key, null, "no artifact under this key");
-            notFound.initCause(e);
-            return notFound;
-        }
-        return e;
+    private static boolean isNotFound(IOException e) {
+        return e.getCause() instanceof ErrorResponseException error
+                && List.of("NoSuchKey", "NoSuchObject").contains(error.errorResponse().code());
     }
 }

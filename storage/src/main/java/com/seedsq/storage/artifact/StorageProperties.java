@@ -24,7 +24,8 @@ public record StorageProperties(@DefaultValue("local") Type type, @DefaultValue 
      * @param accessKey the access key id
      * @param secretKey the secret key
      * @param bucket    the bucket, created on startup if missing
-     * @param region    the region; given explicitly so the SDK never has to look it up (S3Proxy and MinIO ignore it)
+     * @param region    the region, given so the SDK never has to look it up; it is also the location constraint of a
+ *                  bucket created on startup (S3Proxy's file backend accepts only us-east-1 there)
      */
     public record S3(String endpoint, String accessKey, String secretKey,
                      @DefaultValue("sq-artifacts") String bucket, @DefaultValue("us-east-1") String region) {

@@ -169,6 +169,10 @@ abstract class ArtifactStoreContractTest {
                 .isInstanceOf(IOException.class).hasStackTraceContaining("stream ended after 1000 bytes");
         assertThatThrownBy(() -> store().put("long", new ByteArrayInputStream(data), 999))
                 .isInstanceOf(IOException.class).hasStackTraceContaining("more than its declared size of 999");
+        assertThatThrownBy(() -> store().put("not-empty", new ByteArrayInputStream(data), 0))
+                .isInstanceOf(IOException.class).hasStackTraceContaining("more than its declared size of 0");
+        assertThatThrownBy(() -> store().put("multipart", new ByteArrayInputStream(randomBytes(PART_SIZE + MIB + 1, 8)), PART_SIZE + MIB))
+                .isInstanceOf(IOException.class).hasStackTraceContaining("more than its declared size");
 
         assertThat(store().list("")).isEmpty();
         assertThat(leftoverUploads()).isEmpty();

@@ -32,18 +32,15 @@ class S3ArtifactStoreTest extends ArtifactStoreContractTest {
     S3ArtifactStore store;
 
     @BeforeAll
-    static void startServer() throws IOException {
-        server = S3ProxyServer.start();
+    static void connect() throws IOException {
+        server = S3ProxyServer.shared();
         client = server.newAsyncClient();
     }
 
     @AfterAll
-    static void stopServer() throws Exception {
+    static void disconnect() throws Exception {
         if (client != null) {
             client.close();
-        }
-        if (server != null) {
-            server.close();
         }
     }
 

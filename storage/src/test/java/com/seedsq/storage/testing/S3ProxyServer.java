@@ -32,6 +32,7 @@ public final class S3ProxyServer implements AutoCloseable {
 
     public static final String JAR_PROPERTY = "sq.s3proxy.jar";
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
+    private static S3ProxyServer shared;
 
     private final String accessKey = "sq-test-access";
     private final String secretKey = "sq-test-secret-key";
@@ -71,7 +72,7 @@ public final class S3ProxyServer implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
-        killOnExit = new Thread(process::destroyForcibly, "s3proxy-killer");
+        killOnExit = new Thread(this::stop, "s3proxy-stopper");
         Runtime.getRuntime().addShutdownHook(killOnExit);
     }
 
@@ -85,6 +86,17 @@ public final class S3ProxyServer implements AutoCloseable {
             server.close();
             throw e;
         }
+    }
+
+    /**
+     * One server for the whole test JVM, started on first use and stopped when the JVM exits, which saves a startup
+     * (seconds on a busy machine) per test class. Tests that share it keep to their own buckets and do not close it.
+     */
+    public static synchronized S3ProxyServer shared() throws IOException {
+        if (shared == null || !shared.process.isAlive()) {
+            shared = start();
+        }
+        return shared;
     }
 
     public URI endpoint() {
@@ -120,6 +132,15 @@ public final class S3ProxyServer implements AutoCloseable {
     /** Kills the server and deletes its files. */
     @Override
     public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(killOnExit);
+        } catch (IllegalStateException alreadyShuttingDown) {
+            // the hook is running or about to run stop() itself
+        }
+        stop();
+    }
+
+    private void stop() {
         process.destroy();
         try {
             if (!process.waitFor(Duration.ofSeconds(10))) {
@@ -128,11 +149,6 @@ public final class S3ProxyServer implements AutoCloseable {
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
-        }
-        try {
-            Runtime.getRuntime().removeShutdownHook(killOnExit);
-        } catch (IllegalStateException alreadyShuttingDown) {
-            // the hook runs anyway
         }
         deleteRecursively(directory);
     }
