@@ -2,12 +2,14 @@ package com.seedsq.api;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 
 /**
  * The service: REST API, job manager and web UI in one process. On its embedded defaults (application.yml) it needs
  * no servers: H2 for metadata, a local directory for artifacts, and job steps run in this process.
  */
 @SpringBootApplication
+@ConfigurationPropertiesScan
 public class ApiApplication {
 
     public static void main(String[] args) {

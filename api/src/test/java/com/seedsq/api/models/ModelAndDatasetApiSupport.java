@@ -1,0 +1,215 @@
+package com.seedsq.api.models;
+
+import com.seedsq.api.testing.ApiClient;
+import com.seedsq.api.testing.TinyLlama2c;
+import com.seedsq.storage.artifact.ArtifactStore;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The model, dataset and chunked-upload API end to end over HTTP, with real inspection by the engine. Subclasses
+ * run it on the embedded defaults (H2 + local directory) and on PostgreSQL + a real S3 server.
+ */
+abstract class ModelAndDatasetApiSupport {
+
+    static final String ADMIN_KEY = "test-admin-key";
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    ArtifactStore store;
+
+    @TempDir
+    Path tmp;
+
+    ApiClient admin;
+    ApiClient acme;
+    ApiClient globex;
+    String acmeTenant;
+
+    @BeforeEach
+    void keys() {
+        admin = new ApiClient(port, ADMIN_KEY);
+        acmeTenant = "acme-" + UUID.randomUUID().toString().substring(0, 8);
+        acme = admin.withKey(newKey(acmeTenant));
+        globex = admin.withKey(newKey("globex-" + UUID.randomUUID().toString().substring(0, 8)));
+    }
+
+    private String newKey(String tenant) {
+        var r = admin.postJson("/api/v1/api-keys", Map.of("tenant", tenant, "name", "test", "admin", false));
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        return r.json().path("key").asString();
+    }
+
+    @Test
+    void requestsWithoutAValidKeyAreRefusedAsProblemJson() {
+        var none = admin.withKey(null).get("/api/v1/models");
+        assertThat(none.status()).isEqualTo(401);
+        assertThat(none.contentType()).startsWith("application/problem+json");
+        assertThat(admin.withKey("sq_wrong").get("/api/v1/models").status()).isEqualTo(401);
+        assertThat(acme.get("/api/v1/api-keys").status()).isEqualTo(403);
+    }
+
+    @Test
+    void uploadInspectListGetDeleteAndTenantIsolation() throws Exception {
+        Path bin = TinyLlama2c.write(tmp.resolve("tiny.bin"), false);
+        var created = acme.postMultipart("/api/v1/models", Map.of("name", List.of("tiny"), "files", List.of(bin)));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        var model = created.json();
+        String id = model.path("id").asString();
+        assertThat(model.path("format").asString()).isEqualTo("llama2c");
+        assertThat(model.path("layers").asInt()).isEqualTo(TinyLlama2c.LAYERS);
+        assertThat(model.path("hiddenSize").asInt()).isEqualTo(TinyLlama2c.DIM);
+        assertThat(model.path("vocabSize").asInt()).isEqualTo(TinyLlama2c.VOCAB);
+        assertThat(model.path("dtype").asString()).isEqualTo("F32");
+        assertThat(model.path("files").get(0).path("sha256").asString()).isEqualTo(sha256(bin));
+
+        String prefix = "tenants/" + acmeTenant + "/models/" + id + "/";
+        assertThat(store.list(prefix)).hasSize(1);
+        assertThat(acme.get("/api/v1/models").json().size()).isEqualTo(1);
+        assertThat(acme.get("/api/v1/models/" + id).status()).isEqualTo(200);
+
+        // Another tenant sees nothing, even with the id.
+        assertThat(globex.get("/api/v1/models").json().size()).isZero();
+        var guessed = globex.get("/api/v1/models/" + id);
+        assertThat(guessed.status()).isEqualTo(404);
+        assertThat(guessed.contentType()).startsWith("application/problem+json");
+        assertThat(globex.delete("/api/v1/models/" + id).status()).isEqualTo(404);
+
+        assertThat(acme.delete("/api/v1/models/" + id).status()).isEqualTo(204);
+        assertThat(acme.get("/api/v1/models/" + id).status()).isEqualTo(404);
+        assertThat(store.list(prefix)).isEmpty();
+    }
+
+    @Test
+    void badModelsAreRejectedWithTheReasonAndLeaveNothingStored() throws Exception {
+        Path good = TinyLlama2c.write(tmp.resolve("good.bin"), false);
+        byte[] bytes = Files.readAllBytes(good);
+
+        Path truncated = Files.write(tmp.resolve("truncated.bin"), Arrays.copyOf(bytes, bytes.length / 2));
+        var r = acme.postMultipart("/api/v1/models", Map.of("name", List.of("t"), "files", List.of(truncated)));
+        assertThat(r.status()).as(r.body()).isEqualTo(422);
+        assertThat(r.contentType()).startsWith("application/problem+json");
+        assertThat(r.json().path("detail").asString()).contains("truncated.bin");
+        assertThat(r.json().path("file").asString()).isEqualTo("truncated.bin");
+
+        Path nan = TinyLlama2c.write(tmp.resolve("nan.bin"), true);
+        r = acme.postMultipart("/api/v1/models", Map.of("name", List.of("n"), "files", List.of(nan)));
+        assertThat(r.status()).as(r.body()).isEqualTo(422);
+        assertThat(r.json().path("tensor").asString()).as(r.body()).isNotEmpty();
+
+        Path empty = Files.write(tmp.resolve("empty.bin"), new byte[0]);
+        r = acme.postMultipart("/api/v1/models", Map.of("name", List.of("e"), "files", List.of(empty)));
+        assertThat(r.status()).as(r.body()).isEqualTo(422);
+        assertThat(r.json().path("detail").asString()).contains("empty");
+
+        Path notAModel = Files.writeString(tmp.resolve("notes.txt"), "hello");
+        r = acme.postMultipart("/api/v1/models", Map.of("name", List.of("x"), "files", List.of(notAModel)));
+        assertThat(r.status()).as(r.body()).isEqualTo(422);
+
+        assertThat(acme.get("/api/v1/models").json().size()).isZero();
+        assertThat(store.list("tenants/" + acmeTenant + "/")).isEmpty();
+    }
+
+    @Test
+    void pathTraversalInFileNamesIsRefused() {
+        for (String name : List.of("../evil.bin", "a/b.bin", "..", "a\\b.bin")) {
+            var r = acme.postJson("/api/v1/uploads", Map.of("kind", "model", "name", "m",
+                    "files", List.of(Map.of("path", name, "size", 10))));
+            assertThat(r.status()).as(name + ": " + r.body()).isEqualTo(400);
+            assertThat(r.json().path("type").asString()).endsWith("invalid-file-name");
+        }
+    }
+
+    @Test
+    void chunkedUploadResumesAndCompletes() throws Exception {
+        Path bin = TinyLlama2c.write(tmp.resolve("tiny.bin"), false);
+        byte[] bytes = Files.readAllBytes(bin);
+        int half = bytes.length / 2;
+        var created = acme.postJson("/api/v1/uploads", Map.of("kind", "model", "name", "tiny-chunked",
+                "files", List.of(Map.of("path", "tiny.bin", "size", bytes.length))));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        String upload = "/api/v1/uploads/" + created.json().path("id").asString();
+
+        // The second part arrives first; the client is then "interrupted".
+        assertThat(acme.putBytes(upload + "/files/0/parts/2", Arrays.copyOfRange(bytes, half, bytes.length)).status())
+                .isEqualTo(200);
+        var status = acme.get(upload).json();
+        assertThat(status.path("files").get(0).path("parts").size()).isEqualTo(1);
+        assertThat(status.path("files").get(0).path("receivedBytes").asLong()).isEqualTo(bytes.length - half);
+
+        var early = acme.post(upload + "/complete");
+        assertThat(early.status()).as(early.body()).isEqualTo(409);
+        assertThat(early.json().path("detail").asString()).contains("part 1 is missing");
+
+        // Resume: send what is missing (and resend part 2, which replaces it), then complete.
+        assertThat(acme.putBytes(upload + "/files/0/parts/1", Arrays.copyOfRange(bytes, 0, half)).status()).isEqualTo(200);
+        assertThat(acme.putBytes(upload + "/files/0/parts/2", Arrays.copyOfRange(bytes, half, bytes.length)).status())
+                .isEqualTo(200);
+        var done = acme.post(upload + "/complete");
+        assertThat(done.status()).as(done.body()).isEqualTo(200);
+        String modelId = done.json().path("resultId").asString();
+
+        var model = acme.get("/api/v1/models/" + modelId).json();
+        assertThat(model.path("files").get(0).path("sha256").asString()).isEqualTo(sha256(bin));
+        assertThat(acme.get(upload).json().path("status").asString()).isEqualTo("COMPLETED");
+        assertThat(store.list("tenants/" + acmeTenant + "/uploads/")).isEmpty();
+        assertThat(globex.get(upload).status()).isEqualTo(404);
+    }
+
+    @Test
+    void oversizeUploadsAreRefusedUpFront() {
+        var r = acme.postJson("/api/v1/uploads", Map.of("kind", "model", "name", "huge",
+                "files", List.of(Map.of("path", "huge.bin", "size", 1L << 40))));
+        assertThat(r.status()).as(r.body()).isEqualTo(413);
+        assertThat(r.json().path("type").asString()).endsWith("upload-too-large");
+    }
+
+    @Test
+    void datasetsAreValidatedStoredAndDeleted() throws Exception {
+        Path text = Files.writeString(tmp.resolve("calib.txt"), "Once upon a time.\n\nThe end.\n");
+        var r = acme.postMultipart("/api/v1/datasets", Map.of("file", List.of(text)));
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        assertThat(r.json().path("format").asString()).isEqualTo("text");
+        assertThat(r.json().path("sha256").asString()).isEqualTo(sha256(text));
+        String id = r.json().path("id").asString();
+
+        Path badJsonl = Files.writeString(tmp.resolve("eval.jsonl"), "{\"text\":\"ok\"}\n{\"txt\":\"no\"}\n");
+        var bad = acme.postMultipart("/api/v1/datasets", Map.of("file", List.of(badJsonl)));
+        assertThat(bad.status()).as(bad.body()).isEqualTo(422);
+        assertThat(bad.json().path("line").asInt()).isEqualTo(2);
+
+        Path latin1 = Files.write(tmp.resolve("latin1.txt"), "caf\u00e9".getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(acme.postMultipart("/api/v1/datasets", Map.of("file", List.of(latin1))).status()).isEqualTo(422);
+
+        assertThat(globex.get("/api/v1/datasets/" + id).status()).isEqualTo(404);
+        assertThat(acme.get("/api/v1/datasets").json().size()).isEqualTo(1);
+        assertThat(acme.delete("/api/v1/datasets/" + id).status()).isEqualTo(204);
+        assertThat(store.list("tenants/" + acmeTenant + "/datasets/")).isEmpty();
+    }
+
+    static String sha256(Path p) throws IOException {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
