@@ -17,12 +17,28 @@ import java.util.List;
  */
 public final class Perplexity {
 
+    /** Called after each window with (windows done, windows in all). */
+    @FunctionalInterface
+    public interface Progress {
+        void windowDone(int done, int total);
+    }
+
     private final Transformer model;
     private final int bos;
+    private final Progress progress;
 
     public Perplexity(Transformer model, int bos) {
+        this(model, bos, (done, total) -> { });
+    }
+
+    private Perplexity(Transformer model, int bos, Progress progress) {
         this.model = model;
         this.bos = bos;
+        this.progress = progress;
+    }
+
+    public Perplexity withProgress(Progress listener) {
+        return new Perplexity(model, bos, listener);
     }
 
     /**
@@ -38,12 +54,15 @@ public final class Perplexity {
         Accumulator acc = new Accumulator();
         int per = seqLen - 1;
         KvCache cache = model.newCache(seqLen);
-        for (int from = 0; from < total; from += per) {
+        int windows = (total + per - 1) / per;
+        for (int w = 0; w < windows; w++) {
+            int from = w * per;
             int len = Math.min(per, total - from);
             int[] window = new int[len + 1];
             window[0] = bos;
             System.arraycopy(idsWithBos, 1 + from, window, 1, len);
             scoreWindow(cache, window, acc);
+            progress.windowDone(w + 1, windows);
         }
         return acc.result();
     }

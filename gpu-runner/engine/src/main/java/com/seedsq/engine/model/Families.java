@@ -37,8 +37,8 @@ public final class Families {
             new SmoothingGroup("w2_in", null, List.of(DOWN)));
 
     /** Hugging Face LLaMA: pre-RMSNorm, RoPE on halves, SwiGLU, MHA/GQA by config. */
-    public static final ModelFamily LLAMA = new ModelFamily("llama", HF_LLAMA_NAMES, NormKind.RMS, NormPlacement.PRE,
-            PositionKind.ROPE_HALVES, MlpKind.SWIGLU, false, true, LLAMA_SMOOTHING);
+    public static final ModelFamily LLAMA = new ModelFamily("llama", "llama", HF_LLAMA_NAMES, NormKind.RMS,
+            NormPlacement.PRE, PositionKind.ROPE_HALVES, MlpKind.SWIGLU, false, true, LLAMA_SMOOTHING);
 
     /**
      * llama2.c checkpoints: LLaMA with RoPE on interleaved pairs. {@code Llama2cCheckpoint} exposes HF names, so

@@ -9,6 +9,8 @@ import java.util.Map;
  * ({@code com.seedsq.engine.forward.Transformer}) interprets any description; adding a family is mostly writing one
  * of these (see {@link Families}).
  *
+ * @param name               this description's id, e.g. {@code llama2c}
+ * @param architecture       the architecture it implements, e.g. {@code llama} (variants differ in layout only)
  * @param tensorNames        name pattern per role; per-layer roles contain {@code {l}}; optional roles (biases,
  *                           LM head when tied) are simply used when the checkpoint has them
  * @param parallelAttention  {@code x + attn(norm(x)) + mlp(norm(x))} with one shared norm (GPT-J, Falcon, NeoX)
@@ -16,6 +18,7 @@ import java.util.Map;
  * @param smoothing          SmoothQuant sites: which norm feeds which linears
  */
 public record ModelFamily(String name,
+                          String architecture,
                           Map<TensorRole, String> tensorNames,
                           NormKind norm,
                           NormPlacement normPlacement,
@@ -51,13 +54,13 @@ public record ModelFamily(String name,
     }
 
     public ModelFamily withName(String newName) {
-        return new ModelFamily(newName, tensorNames, norm, normPlacement, positions, mlp, parallelAttention, causal,
-                smoothing);
+        return new ModelFamily(newName, architecture, tensorNames, norm, normPlacement, positions, mlp, parallelAttention,
+                causal, smoothing);
     }
 
     public ModelFamily withPositions(PositionKind newPositions) {
-        return new ModelFamily(name, tensorNames, norm, normPlacement, newPositions, mlp, parallelAttention, causal,
-                smoothing);
+        return new ModelFamily(name, architecture, tensorNames, norm, normPlacement, newPositions, mlp, parallelAttention,
+                causal, smoothing);
     }
 
     /** A copy of the name map, for building a derived family. */

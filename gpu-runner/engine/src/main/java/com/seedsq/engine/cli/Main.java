@@ -1,0 +1,290 @@
+package com.seedsq.engine.cli;
+
+import com.seedsq.engine.eval.Perplexity;
+import com.seedsq.engine.eval.PerplexityResult;
+import com.seedsq.engine.format.ModelFormatException;
+import com.seedsq.engine.forward.Generator;
+import com.seedsq.engine.forward.Transformer;
+import com.seedsq.engine.kernel.VectorKernels;
+import com.seedsq.engine.model.Model;
+import com.seedsq.engine.model.ModelConfig;
+import com.seedsq.engine.tokenizer.sentencepiece.SentencePieceTokenizer;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The engine's command line ({@code bin/sq}). Human-readable output by default; with {@code --json} exactly one JSON
+ * object on stdout, progress on stderr. Bad input prints one line naming the file/tensor and exits with 2.
+ */
+public final class Main {
+
+    static final String USAGE = "usage: sq info|logits|eval|generate MODEL [options] (see bin/sq --help)";
+    static final String HELP = """
+            sq info MODEL [--tokenizer F] [--json]
+            sq logits MODEL [--tokenizer F] --tokens 1,403,407 [--json]
+            sq eval MODEL [--tokenizer F] --text FILE [--metric perplexity] [--seq-len 256] [--max-tokens N] [--json]
+            sq generate MODEL [--tokenizer F] [--prompt TEXT] [--steps N] [--json]
+            MODEL: a llama2.c v0 checkpoint (.bin); its tokenizer defaults to tok512.bin or tokenizer.bin beside it.
+            """;
+    private static final Set<String> FLAGS = Set.of("json", "help");
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    Main(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] argv) {
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
+                StandardCharsets.UTF_8);
+        System.exit(new Main(out, System.err).run(argv));
+    }
+
+    /** Runs one command; returns the exit code (0 ok, 1 internal error, 2 bad input). */
+    int run(String[] argv) {
+        try {
+            if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("-h") || argv[0].equals("help")) {
+                out.print(HELP);
+                return argv.length == 0 ? 2 : 0;
+            }
+            Args args = new Args(argv, FLAGS);
+            switch (args.command) {
+                case "info" -> info(args);
+                case "logits" -> logits(args);
+                case "eval" -> eval(args);
+                case "generate" -> generate(args);
+                default -> throw new UsageException("unknown command '" + args.command + "'; " + USAGE);
+            }
+            out.flush();
+            return 0;
+        } catch (UsageException | ModelFormatException e) {
+            err.println("sq: " + e.getMessage());
+            return 2;
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            err.println("sq: " + e.getMessage());
+            return 2;
+        } catch (RuntimeException e) {
+            err.println("sq: internal error: " + e);
+            return 1;
+        }
+    }
+
+    private void info(Args a) {
+        a.allowOnly(Set.of("tokenizer", "json"));
+        try (Model model = Model.open(Path.of(a.positional(0, "MODEL")))) {
+            ModelConfig c = model.config();
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("architecture", model.family().architecture());
+            r.put("family", model.family().name());
+            r.put("format", model.weights().metadata().getOrDefault("format", "unknown"));
+            r.put("parameters", model.parameterCount());
+            r.put("layers", c.layers());
+            r.put("hiddenSize", c.hiddenSize());
+            r.put("intermediateSize", c.intermediateSize());
+            r.put("heads", c.heads());
+            r.put("kvHeads", c.kvHeads());
+            r.put("attention", c.attentionKind().name());
+            r.put("vocabSize", c.vocabSize());
+            r.put("maxSeq", c.maxSeq());
+            r.put("tiedEmbeddings", c.tiedEmbeddings());
+            r.put("dtype", model.dtype().name());
+            Path tok = tokenizerPath(a, model, false);
+            r.put("tokenizer", tok == null ? null : tok.toString());
+            if (a.flag("json")) {
+                printJson(r);
+            } else {
+                r.forEach((k, v) -> out.println(k + ": " + v));
+            }
+        }
+    }
+
+    private void logits(Args a) {
+        a.allowOnly(Set.of("tokenizer", "json", "tokens"));
+        int[] tokens = parseTokens(a.required("tokens"));
+        try (Model model = Model.open(Path.of(a.positional(0, "MODEL")));
+             VectorKernels kernels = new VectorKernels()) {
+            Transformer t = Transformer.of(model, kernels);
+            if (tokens.length > t.config().maxSeq()) {
+                throw new UsageException("--tokens: " + tokens.length + " tokens exceed the model's max sequence "
+                        + t.config().maxSeq());
+            }
+            float[] flat = t.forward(t.newCache(tokens.length), tokens, true);
+            int vocab = t.config().vocabSize();
+            List<float[]> rows = new ArrayList<>();
+            for (int i = 0; i < tokens.length; i++) {
+                rows.add(Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab));
+            }
+            if (a.flag("json")) {
+                printJson(Map.of("logits", rows));
+            } else {
+                for (int i = 0; i < rows.size(); i++) {
+                    out.println("position " + i + " (token " + tokens[i] + "): top-5 " + top5(rows.get(i)));
+                }
+            }
+        }
+    }
+
+    private void eval(Args a) {
+        a.allowOnly(Set.of("tokenizer", "json", "text", "metric", "seq-len", "max-tokens"));
+        String metric = a.option("metric", "perplexity");
+        if (!metric.equals("perplexity")) {
+            throw new UsageException("eval: unknown --metric " + metric + " (known: perplexity)");
+        }
+        Path textFile = Path.of(a.required("text"));
+        int seqLen = a.intOption("seq-len", 256);
+        int maxTokens = a.intOption("max-tokens", 0);
+        String text;
+        try {
+            text = Files.readString(textFile);
+        } catch (IOException e) {
+            throw new UsageException(textFile + ": cannot read text: " + e.getMessage());
+        }
+        try (Model model = Model.open(Path.of(a.positional(0, "MODEL")));
+             VectorKernels kernels = new VectorKernels()) {
+            if (seqLen < 2 || seqLen > model.config().maxSeq()) {
+                throw new UsageException("--seq-len must be in [2, " + model.config().maxSeq() + "], got " + seqLen);
+            }
+            SentencePieceTokenizer tok = SentencePieceTokenizer.load(tokenizerPath(a, model, true));
+            long t0 = System.nanoTime();
+            int[] ids = tok.encode(text, true);
+            err.println("sq: " + (ids.length - 1) + " tokens; evaluating "
+                    + (maxTokens > 0 ? Math.min(maxTokens, ids.length - 1) : ids.length - 1) + " in windows of "
+                    + seqLen);
+            Perplexity ppl = new Perplexity(Transformer.of(model, kernels), tok.bos())
+                    .withProgress((done, total) -> {
+                        if (done % 16 == 0 || done == total) {
+                            err.println("sq: window " + done + "/" + total);
+                        }
+                    });
+            PerplexityResult r = ppl.evaluate(ids, seqLen, maxTokens);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("metric", "perplexity");
+            m.put("value", r.perplexity());
+            m.put("count", r.count());
+            m.put("nll", r.nll());
+            m.put("windows", r.windows());
+            m.put("seqLen", seqLen);
+            m.put("streamTokens", ids.length - 1);
+            m.put("seconds", seconds);
+            if (a.flag("json")) {
+                printJson(m);
+            } else {
+                out.printf("perplexity %.4f over %d tokens (%d windows of %d, %.1f s)%n", r.perplexity(), r.count(),
+                        r.windows(), seqLen, seconds);
+            }
+        }
+    }
+
+    private void generate(Args a) {
+        a.allowOnly(Set.of("tokenizer", "json", "prompt", "steps"));
+        int steps = a.intOption("steps", 256);
+        try (Model model = Model.open(Path.of(a.positional(0, "MODEL")));
+             VectorKernels kernels = new VectorKernels()) {
+            SentencePieceTokenizer tok = SentencePieceTokenizer.load(tokenizerPath(a, model, true));
+            int[] prompt = tok.encode(a.option("prompt", ""), true);
+            if (prompt.length >= model.config().maxSeq()) {
+                throw new UsageException("--prompt: " + prompt.length + " tokens leave no room in max sequence "
+                        + model.config().maxSeq());
+            }
+            boolean json = a.flag("json");
+            if (!json) {
+                out.print(tok.decode(prompt)); // echo the prompt, then stream each token's bytes as it comes
+            }
+            int[] prev = {prompt[prompt.length - 1]};
+            long t0 = System.nanoTime();
+            int[] generated = new Generator(Transformer.of(model, kernels)).greedy(prompt, steps,
+                    id -> id == tok.bos() || id == tok.eos(), id -> {
+                        if (!json) {
+                            byte[] b = tok.decodeBytes(prev[0], id);
+                            out.write(b, 0, b.length);
+                            out.flush();
+                        }
+                        prev[0] = id;
+                    });
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            int[] all = new int[prompt.length + generated.length];
+            System.arraycopy(prompt, 0, all, 0, prompt.length);
+            System.arraycopy(generated, 0, all, prompt.length, generated.length);
+            if (json) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("text", tok.decode(all));
+                m.put("tokens", all);
+                m.put("generated", generated.length);
+                m.put("tokensPerSecond", generated.length / seconds);
+                printJson(m);
+            } else {
+                out.println();
+                err.printf("sq: %d tokens, %.1f tokens/s%n", generated.length, generated.length / seconds);
+            }
+        }
+    }
+
+    /** {@code --tokenizer}, else tok512.bin / tokenizer.bin beside the model; null (or an error if needed) if none. */
+    private static Path tokenizerPath(Args a, Model model, boolean required) {
+        String given = a.option("tokenizer", null);
+        if (given != null) {
+            Path p = Path.of(given);
+            if (!Files.isRegularFile(p)) {
+                throw new UsageException(p + ": tokenizer file not found");
+            }
+            return p;
+        }
+        Path dir = model.file().toAbsolutePath().getParent();
+        for (String name : List.of("tok512.bin", "tokenizer.bin")) {
+            Path p = dir.resolve(name);
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+        }
+        if (required) {
+            throw new UsageException(model.file() + ": no tokenizer beside the model (tok512.bin, tokenizer.bin); "
+                    + "pass --tokenizer");
+        }
+        return null;
+    }
+
+    private static int[] parseTokens(String s) {
+        try {
+            int[] t = Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty())
+                    .mapToInt(Integer::parseInt).toArray();
+            if (t.length == 0) {
+                throw new UsageException("--tokens: no token ids");
+            }
+            return t;
+        } catch (NumberFormatException e) {
+            throw new UsageException("--tokens: not a comma-separated list of ids: " + s);
+        }
+    }
+
+    private static String top5(float[] row) {
+        Integer[] idx = new Integer[row.length];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = i;
+        }
+        Arrays.sort(idx, (x, y) -> Float.compare(row[y], row[x]));
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < Math.min(5, idx.length); i++) {
+            sb.append(i == 0 ? "" : ", ").append(idx[i]).append('=').append(String.format("%.4f", row[idx[i]]));
+        }
+        return sb.toString();
+    }
+
+    private void printJson(Object value) {
+        out.println(JSON.writeValueAsString(value));
+    }
+}

@@ -1,0 +1,177 @@
+package com.seedsq.engine.kernel;
+
+import com.seedsq.engine.model.PositionKind;
+import com.seedsq.engine.tensor.DType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class KernelsTest {
+
+    static VectorKernels fast;
+    static final ScalarKernels ref = new ScalarKernels();
+
+    @BeforeAll
+    static void init() {
+        fast = new VectorKernels(2);
+    }
+
+    @AfterAll
+    static void done() {
+        fast.close();
+    }
+
+    static float[] random(Random rnd, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) rnd.nextGaussian();
+        }
+        return a;
+    }
+
+    /** Stores {@code values} as {@code dtype}, rounding like the file formats do. */
+    static Matrix matrix(DType dtype, int rows, int cols, float[] values) {
+        MemorySegment seg = MemorySegment.ofArray(new byte[rows * cols * dtype.bytes()]);
+        var f32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        var i16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < values.length; i++) {
+            switch (dtype) {
+                case F32 -> seg.set(f32, i * 4L, values[i]);
+                case F16 -> seg.set(i16, i * 2L, Float.floatToFloat16(values[i]));
+                case BF16 -> seg.set(i16, i * 2L, (short) (Float.floatToRawIntBits(values[i]) >>> 16));
+                default -> throw new IllegalArgumentException();
+            }
+        }
+        return new Matrix("w", dtype, rows, cols, seg);
+    }
+
+    /**
+     * Shapes cover every path: m below/at/above the 4-row block, n not a multiple of the 2- and 4-row blocks or of
+     * the 32-row tile, k below/at/not a multiple of the vector length. Tolerance: both sum the same products in a
+     * different order, so they differ by ~k * eps * sum|x w|; we allow 1e-5 * (1 + sum|x w|) per output.
+     */
+    @Test
+    void matmulMatchesScalarReferenceForAllShapesAndDtypes() {
+        Random rnd = new Random(11);
+        int[] ms = {1, 3, 4, 7, 9};
+        int[] ns = {1, 2, 5, 33, 70};
+        int[] ks = {1, 7, 8, 17, 64, 172};
+        for (DType dt : new DType[]{DType.F32, DType.F16, DType.BF16}) {
+            for (int m : ms) {
+                for (int n : ns) {
+                    for (int k : ks) {
+                        float[] x = random(rnd, m * k);
+                        Matrix w = matrix(dt, n, k, random(rnd, n * k));
+                        float[] a = new float[m * n], b = new float[m * n];
+                        fast.matmul(x, m, w, a);
+                        ref.matmul(x, m, w, b);
+                        for (int i = 0; i < m; i++) {
+                            for (int j = 0; j < n; j++) {
+                                double mag = 0;
+                                for (int c = 0; c < k; c++) {
+                                    mag += Math.abs(x[i * k + c] * w.get(j, c));
+                                }
+                                assertEquals(b[i * n + j], a[i * n + j], 1e-5 * (1 + mag),
+                                        dt + " m=" + m + " n=" + n + " k=" + k + " at " + i + "," + j);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void largeMatmulUsesThreadsAndStaysExact() {
+        Random rnd = new Random(5);
+        int m = 16, n = 300, k = 256; // over the parallel threshold, 10 tiles
+        float[] x = random(rnd, m * k);
+        Matrix w = matrix(DType.F32, n, k, random(rnd, n * k));
+        float[] a = new float[m * n], b = new float[m * n];
+        fast.matmul(x, m, w, a);
+        ref.matmul(x, m, w, b);
+        for (int i = 0; i < a.length; i++) {
+            assertEquals(b[i], a[i], 1e-3, "at " + i); // |sum| ~ sqrt(256) = 16, 256 float ops: 1e-3 is ~30 ulps
+        }
+    }
+
+    @Test
+    void dotAndAxpy() {
+        Random rnd = new Random(3);
+        float[] a = random(rnd, 37), b = random(rnd, 40);
+        assertEquals(ref.dot(a, 2, b, 3, 35), fast.dot(a, 2, b, 3, 35), 1e-4);
+        float[] y1 = random(rnd, 40), y2 = y1.clone();
+        ref.axpy(0.7f, a, 1, y1, 2, 33);
+        fast.axpy(0.7f, a, 1, y2, 2, 33);
+        assertArrayEquals(y1, y2, 1e-6f);
+    }
+
+    @Test
+    void normsAndSoftmaxHaveKnownValues() {
+        float[] x = {1, 2, 3, 4};
+        float[] out = new float[4];
+        ref.rmsnorm(out, x, new float[]{1, 1, 1, 2}, 1, 4, 0f);
+        double rms = Math.sqrt((1 + 4 + 9 + 16) / 4.0);
+        assertArrayEquals(new float[]{(float) (1 / rms), (float) (2 / rms), (float) (3 / rms), (float) (8 / rms)},
+                out, 1e-6f);
+        ref.layernorm(out, x, new float[]{1, 1, 1, 1}, new float[]{0, 0, 0, 1}, 1, 4, 0f);
+        double sd = Math.sqrt(1.25);
+        assertArrayEquals(new float[]{(float) (-1.5 / sd), (float) (-0.5 / sd), (float) (0.5 / sd),
+                (float) (1.5 / sd + 1)}, out, 1e-6f);
+        float[] s = {-3, -3, -3 + (float) Math.log(2)};
+        ref.softmax(s, 0, 3);
+        assertArrayEquals(new float[]{0.25f, 0.25f, 0.5f}, s, 1e-6f);
+    }
+
+    @Test
+    void activations() {
+        float[] g = {0, 1, -2}, u = {1, 2, 3};
+        ref.swiglu(g, u, 3);
+        assertArrayEquals(new float[]{0f, (float) (1 / (1 + Math.exp(-1)) * 2), (float) (-2 / (1 + Math.exp(2)) * 3)},
+                g, 1e-6f);
+        float[] e = {0, 1, -1, 3};
+        ref.gelu(e, 4);
+        // GELU(1) = 0.841344746..., GELU(-1) = -0.158655254..., GELU(3) = 2.995950...
+        assertArrayEquals(new float[]{0f, 0.8413447f, -0.15865526f, 2.9959502f}, e, 1e-6f);
+        float[] t = {1};
+        ref.geluTanh(t, 1);
+        assertEquals(0.8411920f, t[0], 1e-6f);
+    }
+
+    /**
+     * The two RoPE layouts are the same rotation on permuted dimensions: interleaved pair (2i, 2i+1) is halves pair
+     * (i, i + d/2). This is the identity the HF-to-llama2.c q/k row permutation relies on.
+     */
+    @Test
+    void ropeLayoutsAgreeUpToPermutation() {
+        Random rnd = new Random(9);
+        int heads = 3, hd = 8, m = 5;
+        float[] inter = random(rnd, m * heads * hd);
+        float[] halves = new float[inter.length];
+        for (int r = 0; r < m * heads; r++) {
+            for (int i = 0; i < hd / 2; i++) {
+                halves[r * hd + i] = inter[r * hd + 2 * i];
+                halves[r * hd + i + hd / 2] = inter[r * hd + 2 * i + 1];
+            }
+        }
+        ref.rope(inter, m, heads * hd, heads, hd, 7, 10000f, PositionKind.ROPE_INTERLEAVED);
+        ref.rope(halves, m, heads * hd, heads, hd, 7, 10000f, PositionKind.ROPE_HALVES);
+        for (int r = 0; r < m * heads; r++) {
+            for (int i = 0; i < hd / 2; i++) {
+                assertEquals(inter[r * hd + 2 * i], halves[r * hd + i], 1e-6f);
+                assertEquals(inter[r * hd + 2 * i + 1], halves[r * hd + i + hd / 2], 1e-6f);
+            }
+        }
+        // position 0 is the identity
+        float[] x = random(rnd, hd), y = x.clone();
+        ref.rope(y, 1, hd, 1, hd, 0, 10000f, PositionKind.ROPE_INTERLEAVED);
+        assertArrayEquals(x, y, 0f);
+    }
+}
