@@ -41,6 +41,8 @@ public final class TfBertImporter {
     private static final JsonMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int HEAD_SIZE = 64;
+    /** Written last by {@link #importIfAbsent}: its presence means the directory is complete. */
+    public static final String MARKER = "sq-import.json";
 
     private TfBertImporter() {
     }
@@ -65,6 +67,32 @@ public final class TfBertImporter {
         } finally {
             deleteRecursively(scratch);
         }
+    }
+
+    /**
+     * Like {@link #importModel}, but reuses {@code outDir} when an earlier import into it completed (its
+     * {@value #MARKER} is written last). Benchmarks and the CLI call this so that only the first run pays for
+     * the conversion.
+     */
+    public static Result importIfAbsent(Path source, Path outDir) throws IOException {
+        Path marker = outDir.resolve(MARKER);
+        if (Files.isRegularFile(marker) && Files.isRegularFile(outDir.resolve("model.safetensors"))) {
+            Map<String, Object> m = com.seedsq.engine.format.hf.HfCheckpoint.readJsonObject(marker);
+            if (m.get("tensor_count") instanceof Number n && m.get("parameter_count") instanceof Number p
+                    && m.get("checksums_verified") instanceof Number c) {
+                return new Result(outDir, n.intValue(), p.longValue(), c.intValue(),
+                        com.seedsq.engine.format.hf.HfCheckpoint.readJsonObject(outDir.resolve("config.json")));
+            }
+        }
+        Files.deleteIfExists(marker);
+        Result r = importModel(source, outDir);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("source", source.toAbsolutePath().toString());
+        m.put("tensor_count", r.tensorCount());
+        m.put("parameter_count", r.parameterCount());
+        m.put("checksums_verified", r.checksumsVerified());
+        Files.writeString(marker, JSON.writeValueAsString(m));
+        return r;
     }
 
     private static Result convert(Path savedModel, Path outDir) throws IOException {

@@ -77,5 +77,29 @@ class TfBertImporterTest {
                     hf.tensor("bert.embeddings.word_embeddings.weight").data()), -1L);
         }
         assertEquals(Files.size(savedModel.resolve("assets/vocab.txt")), Files.size(dir.resolve("hf/vocab.txt")));
+
+        // A completed import is reused, not redone.
+        TfBertImporter.Result first = TfBertImporter.importIfAbsent(savedModel, dir.resolve("cached"));
+        long modified = Files.getLastModifiedTime(dir.resolve("cached/model.safetensors")).toMillis();
+        TfBertImporter.Result again = TfBertImporter.importIfAbsent(jar, dir.resolve("cached"));
+        assertEquals(first.parameterCount(), again.parameterCount());
+        assertEquals(204, again.tensorCount());
+        assertEquals(modified, Files.getLastModifiedTime(dir.resolve("cached/model.safetensors")).toMillis());
+    }
+
+    @Test
+    void rejectsSomethingThatIsNotAModel() throws IOException {
+        Path notAJar = dir.resolve("x.jar");
+        try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(Files.newOutputStream(notAJar))) {
+            z.putNextEntry(new java.util.zip.ZipEntry("README.txt"));
+            z.write("hello".getBytes());
+        }
+        com.seedsq.engine.format.ModelFormatException e = org.junit.jupiter.api.Assertions.assertThrows(
+                com.seedsq.engine.format.ModelFormatException.class, () -> TfBertImporter.importModel(notAJar, dir.resolve("out")));
+        assertTrue(e.getMessage().contains("neither a SavedModel zip nor a jar containing one"), e.getMessage());
+        try (var leftovers = Files.list(dir)) {
+            assertTrue(leftovers.noneMatch(p -> p.getFileName().toString().startsWith(".tf-extract-")),
+                    "scratch extraction directory must be removed");
+        }
     }
 }
