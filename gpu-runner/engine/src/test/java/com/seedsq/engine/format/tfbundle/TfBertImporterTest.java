@@ -66,6 +66,10 @@ class TfBertImporterTest {
             assertArrayEquals(new long[] {30522}, hf.tensor("cls.predictions.bias").shape());
             assertTrue(hf.has("bert.encoder.layer.11.attention.output.LayerNorm.bias"));
 
+            long s0 = System.nanoTime();
+            assertTrue(com.seedsq.engine.format.hf.NonFiniteScan.firstNonFinite(hf).isEmpty());
+            System.out.printf("NaN/Inf scan of 110M parameters: %.2f s%n", (System.nanoTime() - s0) / 1e9);
+
             // Transposition: HF W[o][i] == TF kernel[i][o], checked on a non-square kernel.
             TensorData hfW = hf.tensor("bert.encoder.layer.3.intermediate.dense.weight"); // [3072, 768]
             TensorData tfK = tf.tensor("module/bert/encoder/layer_3/intermediate/dense/kernel"); // [768, 3072]
