@@ -25,7 +25,9 @@ public interface ArtifactStore {
      *             fails the put.
      * @return the stored object, with the SHA-256 computed while streaming
      * @throws IOException if reading {@code in} or writing fails; then no object (and no partial upload) is left under
-     *                     {@code key}, and a previous object there is untouched
+     *                     {@code key}, and a previous object there is untouched. The exception: when S3 reports a
+     *                     checksum other than that of the bytes sent (corruption on the way or at rest), the object
+     *                     was already replaced; it is then deleted rather than left corrupt.
      */
     StoredObject put(String key, InputStream in, long size) throws IOException;
 

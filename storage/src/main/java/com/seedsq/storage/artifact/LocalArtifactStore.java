@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -22,9 +21,10 @@ import java.util.stream.Stream;
  * default, and what a single-machine deployment needs.
  *
  * <p>A put writes a hidden temporary file ({@code .sq-*.partial}) next to the target, forces it to disk, then renames
- * it over the target atomically; readers never see a half-written file, and a failed put deletes its temporary file.
- * Since keys never have hidden segments, listings skip such files. Unlike S3, a key cannot also be a folder: with
- * {@code a/b} stored, a put to {@code a} fails.
+ * it over the target atomically (same folder, so same file system): readers never see a half-written file, and a
+ * failed put deletes its temporary file. Listings skip hidden files, which no key can name. Stored files keep the
+ * temporary file's owner-only permissions. Unlike S3, a key cannot also be a folder: with {@code a/b} stored, a put
+ * to {@code a} fails.
  *
  * <p>{@link #presignedGetUrl} returns empty: a {@code file:} URI would expose a server path, could not expire, and
  * means nothing to a browser on another machine, so callers stream {@link #open} instead.
@@ -59,10 +59,6 @@ public final class LocalArtifactStore implements ArtifactStore {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException | RuntimeException e) {
             deleteQuietly(temp, e);
-            if (e instanceof AtomicMoveNotSupportedException) {
-                throw new IOException("cannot rename atomically within " + target.getParent()
-                        + "; is part of the store on another file system?", e);
-            }
             throw e;
         }
         return new StoredObject(key, hashing.count(), hashing.sha256Hex());

@@ -43,12 +43,14 @@ import java.util.concurrent.Future;
  * uses a multipart upload for anything larger; if the stream fails midway the SDK aborts that upload. An object of
  * unknown size can be at most 10,000 parts (156 GiB at 16 MiB); for a known size the part size grows to fit.
  *
- * <p>End-to-end check: S3Proxy (filesystem backends), MinIO and AWS S3 without KMS encryption do not support
- * {@code x-amz-checksum-sha256} uniformly, but all return an MD5-based ETag: the hex MD5 of the object for a single
- * PUT, and for a multipart upload the hex MD5 of the concatenated binary part MD5s followed by {@code -N}. So the put
- * computes that ETag from the bytes it streamed (next to the SHA-256 it reports) and compares it with the server's;
- * on a mismatch it deletes the object and fails. Over plain HTTP the SDK also signs each part's SHA-256, which the
- * server checks on arrival.
+ * <p>End-to-end check: S3Proxy 2.6 answers {@code x-amz-checksum-sha256} with 501 Not Implemented, so the S3
+ * checksum headers are no option. What S3Proxy, MinIO and AWS S3 without KMS encryption all return is an MD5-based
+ * ETag: the hex MD5 of the object for a single PUT, and for a multipart upload the hex MD5 of the concatenated binary
+ * part MD5s followed by {@code -N}. So the put computes that ETag from the bytes it streamed (next to the SHA-256 it
+ * reports) and compares it with the server's; on a mismatch it deletes the object and fails. Over plain HTTP the SDK
+ * also signs each part's SHA-256, which S3Proxy and S3 check on arrival. (S3Proxy holds each such signed request body
+ * in memory to hash it and refuses bodies over {@code s3proxy.v4-max-non-chunked-request-size}, 128 MiB by default:
+ * another reason for moderate parts.)
  *
  * <p>S3Proxy quirk (tests and development): with its file backends it keeps two placeholder blobs per pending
  * multipart upload at the bucket's top level, {@code .mpus-<id>-<key>-stub} and {@code <id>}, and lists them like
@@ -96,10 +98,10 @@ public final class S3ArtifactStore implements ArtifactStore {
         if (size == 0) {
             hashing.requireEnd(); // the SDK reads nothing for an empty object, so it would not notice extra bytes
         }
-        long parts = partSizeFor(size);
-        EtagInputStream etag = new EtagInputStream(hashing, parts);
+        long uploadPartSize = partSizeFor(partSize, size);
+        EtagInputStream etag = new EtagInputStream(hashing, uploadPartSize);
         ObjectWriteResponse response = call(() -> client.putObject(
-                PutObjectArgs.builder().bucket(bucket).object(key).stream(etag, size, parts).build()));
+                PutObjectArgs.builder().bucket(bucket).object(key).stream(etag, size, uploadPartSize).build()));
         String expected = etag.etag();
         String actual = response.etag() == null ? null : response.etag().replace("\"", "");
         if (!expected.equalsIgnoreCase(actual)) {
@@ -115,14 +117,14 @@ public final class S3ArtifactStore implements ArtifactStore {
         return new StoredObject(key, hashing.count(), hashing.sha256Hex());
     }
 
-    /** The configured part size, or larger where a known size would otherwise need more than 10,000 parts. */
-    private long partSizeFor(long size) {
+    /** The configured part size, or more (whole MiB) where a known size would otherwise need over 10,000 parts. */
+    static long partSizeFor(long configured, long size) {
         if (size < 0) {
-            return partSize;
+            return configured;
         }
         long mib = 1L << 20;
         long needed = Math.ceilDiv(Math.ceilDiv(size, MAX_PARTS), mib) * mib;
-        return Math.max(partSize, needed);
+        return Math.max(configured, needed);
     }
 
     @Override

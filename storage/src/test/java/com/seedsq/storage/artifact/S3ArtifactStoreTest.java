@@ -7,7 +7,9 @@ import com.seedsq.storage.testing.S3ProxyServer;
 import io.minio.BucketExistsArgs;
 import io.minio.MinioAsyncClient;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -77,6 +80,38 @@ class S3ArtifactStoreTest extends ArtifactStoreContractTest {
         S3ArtifactStore again = new S3ArtifactStore(client, bucket);
 
         assertThat(again.list("")).extracting(StoredObject::key).containsExactly("k");
+    }
+
+    @Test
+    void uploadsObjectsLargerThanAPartInParts() throws Exception {
+        byte[] data = randomBytes(PART_SIZE + 1, 9);
+        ByteArrayOutputStream trace = new ByteArrayOutputStream();
+
+        client.traceOn(trace);
+        try {
+            store.put("big/two-parts.bin", new ByteArrayInputStream(data), data.length);
+        } finally {
+            client.traceOff();
+        }
+
+        // The SDK's HTTP trace shows the requests: two parts, then the completion.
+        String path = "/" + bucket + "/big/two-parts.bin";
+        List<String> parts = Pattern.compile("^PUT " + path + "\\?uploadId=[^&]+&partNumber=(\\d+) ", Pattern.MULTILINE)
+                .matcher(trace.toString()).results().map(m -> m.group(1)).toList();
+        assertThat(parts).containsExactly("1", "2");
+        assertThat(trace.toString()).containsPattern("(?m)^POST " + path + "\\?uploadId=[^&]+ HTTP");
+        try (InputStream in = store.open("big/two-parts.bin")) {
+            assertThat(in.readAllBytes()).isEqualTo(data);
+        }
+    }
+
+    @Test
+    void growsThePartSizeWhereAKnownSizeWouldNeedMoreThan10000Parts() {
+        long configured = S3ArtifactStore.DEFAULT_PART_SIZE;
+        assertThat(S3ArtifactStore.partSizeFor(configured, -1)).isEqualTo(configured);
+        assertThat(S3ArtifactStore.partSizeFor(configured, 10_000 * configured)).isEqualTo(configured);
+        // 200 GiB / 10,000 parts = 20.48 MiB, rounded up to whole MiB
+        assertThat(S3ArtifactStore.partSizeFor(configured, 200L << 30)).isEqualTo(21L << 20);
     }
 
     @Test

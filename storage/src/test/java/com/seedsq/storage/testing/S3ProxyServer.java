@@ -67,7 +67,7 @@ public final class S3ProxyServer implements AutoCloseable {
 
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         // A small heap and the C1 compiler only: S3Proxy starts faster and leaves the CPUs to the tests.
-        process = new ProcessBuilder(List.of(java.toString(), "-Xmx256m", "-XX:TieredStopAtLevel=1",
+        process = new ProcessBuilder(List.of(java.toString(), "-Xmx512m", "-XX:TieredStopAtLevel=1",
                 "-jar", jar.toString(), "--properties", properties.toString()))
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
