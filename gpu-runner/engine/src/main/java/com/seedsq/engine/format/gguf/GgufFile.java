@@ -14,6 +14,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -251,7 +252,7 @@ public final class GgufFile implements WeightSource {
     }
 
     /** The vocabulary stored under {@code tokenizer.ggml.*}, if any. */
-    public java.util.Optional<GgufTokenizerData> tokenizerData() {
+    public Optional<GgufTokenizerData> tokenizerData() {
         return GgufTokenizerData.from(metadata, file.path());
     }
 

@@ -1,6 +1,7 @@
 package com.seedsq.engine.format.tfbundle;
 
 import com.seedsq.engine.format.ModelFormatException;
+import com.seedsq.engine.format.hf.HfCheckpoint;
 import com.seedsq.engine.format.safetensors.SafetensorsWriter;
 import com.seedsq.engine.tensor.DType;
 import com.seedsq.engine.tensor.TensorData;
@@ -77,11 +78,11 @@ public final class TfBertImporter {
     public static Result importIfAbsent(Path source, Path outDir) throws IOException {
         Path marker = outDir.resolve(MARKER);
         if (Files.isRegularFile(marker) && Files.isRegularFile(outDir.resolve("model.safetensors"))) {
-            Map<String, Object> m = com.seedsq.engine.format.hf.HfCheckpoint.readJsonObject(marker);
+            Map<String, Object> m = HfCheckpoint.readJsonObject(marker);
             if (m.get("tensor_count") instanceof Number n && m.get("parameter_count") instanceof Number p
                     && m.get("checksums_verified") instanceof Number c) {
                 return new Result(outDir, n.intValue(), p.longValue(), c.intValue(),
-                        com.seedsq.engine.format.hf.HfCheckpoint.readJsonObject(outDir.resolve("config.json")));
+                        HfCheckpoint.readJsonObject(outDir.resolve("config.json")));
             }
         }
         Files.deleteIfExists(marker);

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.zip.CRC32C;
 
 /**
  * A TensorFlow tensor bundle (the {@code variables/} of a SavedModel or a checkpoint): a LevelDB-format table
@@ -142,7 +143,7 @@ public final class TfBundle implements WeightSource {
             throw new ModelFormatException(file, null, what + " at offset " + h.offset()
                     + " is compressed (type " + type + "); only uncompressed tables are supported");
         }
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        CRC32C crc = new CRC32C();
         Crc32c.update(crc, seg.asSlice(h.offset(), h.size() + 1)); // the CRC covers contents and type byte
         int stored = seg.get(I32_LE, h.offset() + h.size() + 1);
         int actual = Crc32c.mask((int) crc.getValue());

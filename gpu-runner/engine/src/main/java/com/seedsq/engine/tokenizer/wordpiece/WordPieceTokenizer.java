@@ -4,6 +4,7 @@ import com.seedsq.engine.tokenizer.Tokenizer;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -59,12 +60,12 @@ public final class WordPieceTokenizer implements Tokenizer {
             wordPieces(w, pieces);
             for (String p : pieces) {
                 if (n == out.length) {
-                    out = java.util.Arrays.copyOf(out, out.length + (out.length >> 1) + 16);
+                    out = Arrays.copyOf(out, out.length + (out.length >> 1) + 16);
                 }
                 out[n++] = p == null ? unk : vocab.id(p);
             }
         }
-        return java.util.Arrays.copyOf(out, n);
+        return Arrays.copyOf(out, n);
     }
 
     /** The WordPiece strings of {@code text} ({@code [UNK]} for unknown words), for inspection and tests. */
