@@ -1,0 +1,57 @@
+package com.seedsq.engine.smoothquant;
+
+import com.seedsq.engine.quant.Granularity;
+
+/**
+ * How to quantize.
+ *
+ * @param level     activation level (NAIVE, O1, O2, O3)
+ * @param alpha     migration strength for smoothing (ignored by NAIVE)
+ * @param weights   weight scales per TENSOR (the paper) or per CHANNEL; NAIVE is always per tensor
+ * @param sites     which sites to smooth (default: the norm-fed ones, as the paper)
+ * @param execution real INT8 GEMM, or fake quantization (quantize, dequantize, FP32 matmul)
+ */
+public record QuantConfig(QuantLevel level, double alpha, Granularity weights, SiteSelection sites,
+                          Execution execution) {
+
+    public enum Execution {
+        /** INT8 × INT8 → INT32 GEMM ({@code kernel.int8}), one dequantization per output. */
+        INT8,
+        /** Dequantized codes in FP32 through the FP kernels: the accuracy-study path, same codes and scales. */
+        FAKE
+    }
+
+    public QuantConfig {
+        if (weights == Granularity.TOKEN) {
+            throw new IllegalArgumentException("weights are quantized per tensor or per channel");
+        }
+        if (!(alpha >= 0 && alpha <= 1)) {
+            throw new IllegalArgumentException("alpha must lie in [0, 1], got " + alpha);
+        }
+        if (level == QuantLevel.NAIVE) {
+            weights = Granularity.TENSOR;
+            sites = SiteSelection.NONE;
+        }
+    }
+
+    public static QuantConfig of(QuantLevel level, double alpha, Granularity weights) {
+        return new QuantConfig(level, alpha, weights, SiteSelection.FOLDABLE, Execution.INT8);
+    }
+
+    public static QuantConfig naive() {
+        return of(QuantLevel.NAIVE, 0, Granularity.TENSOR);
+    }
+
+    public QuantConfig withLevel(QuantLevel l) {
+        return new QuantConfig(l, alpha, weights, l == QuantLevel.NAIVE ? SiteSelection.NONE
+                : sites == SiteSelection.NONE ? SiteSelection.FOLDABLE : sites, execution);
+    }
+
+    public QuantConfig withExecution(Execution e) {
+        return new QuantConfig(level, alpha, weights, sites, e);
+    }
+
+    public QuantConfig withSites(SiteSelection s) {
+        return new QuantConfig(level, alpha, weights, s, execution);
+    }
+}

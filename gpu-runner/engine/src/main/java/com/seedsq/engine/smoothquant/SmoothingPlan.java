@@ -1,0 +1,83 @@
+package com.seedsq.engine.smoothquant;
+
+import com.seedsq.engine.calib.ActivationStats;
+import com.seedsq.engine.calib.LinearSites;
+import com.seedsq.engine.calib.SiteKey;
+import com.seedsq.engine.format.WeightSource;
+import com.seedsq.engine.kernel.Matrix;
+import com.seedsq.engine.quant.SmoothingFactors;
+
+import java.util.Collections;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The smoothing factors s of every smoothed site, with the reference's formula
+ * {@code s_j = max(a_j^α / max(w_j, 1e-5)^(1−α), 1e-5)} (float64, cast to float32; {@link SmoothingFactors}), where
+ * {@code a_j} is the calibrated abs-max of input channel j and {@code w_j = max over the site's linears of
+ * max_i |W[i, j]|}, read from the <em>original</em> weights.
+ *
+ * @param alpha    the migration strength
+ * @param factors  s per smoothed site (sites not in the map are not smoothed)
+ * @param explicit the smoothed sites with no norm to fold into: 1/s is applied to the input by the kernels
+ */
+public record SmoothingPlan(double alpha, Map<SiteKey, float[]> factors, Set<SiteKey> explicit) {
+
+    public SmoothingPlan {
+        factors = Collections.unmodifiableMap(new TreeMap<>(factors));
+        explicit = Collections.unmodifiableSet(new TreeSet<>(explicit));
+    }
+
+    public static SmoothingPlan none() {
+        return new SmoothingPlan(0, Map.of(), Set.of());
+    }
+
+    public static SmoothingPlan compute(LinearSites sites, WeightSource weights, ActivationStats stats, double alpha,
+                                        SiteSelection selection) {
+        Map<SiteKey, float[]> f = new TreeMap<>();
+        Set<SiteKey> explicit = new TreeSet<>();
+        for (LinearSites.Site site : sites.sites().values()) {
+            if (!selection.includes(site.group())) {
+                continue;
+            }
+            float[] a = stats.channelAbsMax(site.key());
+            float[] w = new float[a.length];
+            for (String name : site.linears()) {
+                columnAbsMax(Matrix.of(weights.tensor(name)), w);
+            }
+            f.put(site.key(), SmoothingFactors.compute(a, w, alpha));
+            if (!site.group().foldable() || site.norm() == null || !weights.has(site.norm())) {
+                explicit.add(site.key());
+            }
+        }
+        return new SmoothingPlan(alpha, f, explicit);
+    }
+
+    /** {@code acc[j] = max(acc[j], max_i |W[i, j]|)}, reading W a block of rows at a time. */
+    static void columnAbsMax(Matrix w, float[] acc) {
+        if (w.cols() != acc.length) {
+            throw new IllegalArgumentException(w.name() + ": " + w.cols() + " input columns, site has " + acc.length);
+        }
+        int block = Math.max(1, (1 << 16) / w.cols());
+        float[] buf = new float[block * w.cols()];
+        for (int r0 = 0; r0 < w.rows(); r0 += block) {
+            int r1 = Math.min(w.rows(), r0 + block);
+            w.widenRows(r0, r1, buf);
+            for (int i = 0; i < (r1 - r0) * w.cols(); i++) {
+                int j = i % w.cols();
+                acc[j] = Math.max(acc[j], Math.abs(buf[i]));
+            }
+        }
+    }
+
+    public boolean smooths(SiteKey site) {
+        return factors.containsKey(site);
+    }
+
+    /** s of a site, or null if it is not smoothed. */
+    public float[] factors(SiteKey site) {
+        return factors.get(site);
+    }
+}

@@ -1,0 +1,19 @@
+package com.seedsq.engine.smoothquant;
+
+/**
+ * One row of the accuracy table.
+ *
+ * @param variant    fp32, fp16, naive, o1, o2, o3
+ * @param alpha      migration strength, or null when nothing is smoothed
+ * @param weights    weight granularity ("tensor"/"channel"), or null for FP variants
+ * @param activations activation quantization ("token", "tensor", "static"), or null for FP variants
+ * @param perplexity {@code exp(nll / tokens)}
+ * @param nll        summed negative log-likelihood (nats)
+ * @param tokens     scored tokens
+ * @param windows    evaluated windows
+ * @param seconds    wall time of the evaluation
+ * @param kernel     the linear kernel that ran ("fp32", "native-avx512-vnni", "java-vector", "fake-quant", ...)
+ */
+public record VariantResult(String variant, Double alpha, String weights, String activations, double perplexity,
+                            double nll, long tokens, int windows, double seconds, String kernel) {
+}
