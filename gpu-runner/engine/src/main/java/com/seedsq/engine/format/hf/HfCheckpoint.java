@@ -87,8 +87,9 @@ public final class HfCheckpoint implements WeightSource {
             if (!(e.getValue() instanceof String shardName)) {
                 throw new ModelFormatException(index, tensor, "weight_map value must be a shard file name");
             }
-            Path shardPath = directory.resolve(shardName).normalize();
-            if (!shardPath.getParent().equals(directory.normalize())) {
+            Path base = directory.toAbsolutePath().normalize();
+            Path shardPath = base.resolve(shardName).normalize();
+            if (!base.equals(shardPath.getParent())) { // "../x" or "sub/x" would read outside the checkpoint
                 throw new ModelFormatException(index, tensor, "shard '" + shardName + "' is outside the model directory");
             }
             SafetensorsFile shard = byShard.get(shardName);

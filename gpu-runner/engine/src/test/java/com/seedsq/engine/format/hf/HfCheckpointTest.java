@@ -89,6 +89,17 @@ class HfCheckpointTest {
     }
 
     @Test
+    void relativeDirectoryWithIndex() throws IOException {
+        Path d = Path.of("").toAbsolutePath().relativize(dir.toAbsolutePath());
+        Files.writeString(dir.resolve("config.json"), CONFIG);
+        new SafetensorsWriter().addF32("a", new long[] {1}, new float[] {5}).write(dir.resolve("s1.safetensors"));
+        Files.writeString(dir.resolve("model.safetensors.index.json"), "{\"weight_map\":{\"a\":\"s1.safetensors\"}}");
+        try (HfCheckpoint ck = HfCheckpoint.open(d)) {
+            assertEquals(5f, ck.tensor("a").getFloat(0));
+        }
+    }
+
+    @Test
     void invalidConfigJson() throws IOException {
         Files.writeString(dir.resolve("config.json"), "{\"hidden_size\": 8,");
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> HfCheckpoint.open(dir));
