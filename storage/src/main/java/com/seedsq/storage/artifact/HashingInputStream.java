@@ -18,6 +18,7 @@ final class HashingInputStream extends InputStream {
     private final long declaredSize;
     private final MessageDigest sha256;
     private final byte[] single = new byte[1];
+    private final byte[] peek = new byte[1];
     private long count;
 
     /** @param declaredSize the exact size of {@code source}, or -1 if unknown */
@@ -70,7 +71,7 @@ final class HashingInputStream extends InputStream {
      * does) triggers this check with its last read; for an empty object, which the SDK does not read at all, call it.
      */
     void requireEnd() throws IOException {
-        if (declaredSize >= 0 && readSource(single, 0, 1) >= 0) {
+        if (declaredSize >= 0 && readSource(peek, 0, 1) >= 0) {
             throw new IOException("stream holds more than its declared size of " + declaredSize + " bytes");
         }
     }
