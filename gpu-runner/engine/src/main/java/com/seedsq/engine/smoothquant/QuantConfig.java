@@ -6,7 +6,7 @@ import com.seedsq.engine.quant.Granularity;
  * How to quantize.
  *
  * @param level     activation level (NAIVE, O1, O2, O3)
- * @param alpha     migration strength for smoothing (ignored by NAIVE)
+ * @param alpha     migration strength for smoothing (ignored by NAIVE), or {@link #AUTO} to search it per site
  * @param weights   weight scales per TENSOR (the paper) or per CHANNEL; NAIVE is always per tensor
  * @param sites     which sites to smooth (default: the norm-fed ones, as the paper)
  * @param execution real INT8 GEMM, or fake quantization (quantize, dequantize, FP32 matmul)
@@ -21,11 +21,14 @@ public record QuantConfig(QuantLevel level, double alpha, Granularity weights, S
         FAKE
     }
 
+    /** α = auto: chosen per site by {@link AlphaSearch}. */
+    public static final double AUTO = Double.NaN;
+
     public QuantConfig {
         if (weights == Granularity.TOKEN) {
             throw new IllegalArgumentException("weights are quantized per tensor or per channel");
         }
-        if (!(alpha >= 0 && alpha <= 1)) {
+        if (!Double.isNaN(alpha) && !(alpha >= 0 && alpha <= 1)) {
             throw new IllegalArgumentException("alpha must lie in [0, 1], got " + alpha);
         }
         if (level == QuantLevel.NAIVE) {
@@ -36,6 +39,16 @@ public record QuantConfig(QuantLevel level, double alpha, Granularity weights, S
 
     public static QuantConfig of(QuantLevel level, double alpha, Granularity weights) {
         return new QuantConfig(level, alpha, weights, SiteSelection.FOLDABLE, Execution.INT8);
+    }
+
+    public boolean autoAlpha() {
+        return Double.isNaN(alpha) && level != QuantLevel.NAIVE;
+    }
+
+    /** "0.5", "auto", or null when nothing is smoothed. */
+    public String alphaText() {
+        return level == QuantLevel.NAIVE || sites == SiteSelection.NONE ? null
+                : autoAlpha() ? "auto" : Double.toString(alpha);
     }
 
     public static QuantConfig naive() {

@@ -54,13 +54,24 @@ public final class QuantizedModel implements AutoCloseable {
      */
     public static QuantizedModel prepare(Model model, ActivationStats stats, QuantConfig config, Int8Gemm gemm,
                                          ProgressListener progress) {
-        if (config.execution() == QuantConfig.Execution.INT8 && gemm == null) {
-            throw new IllegalArgumentException("INT8 execution needs an Int8Gemm");
+        if (config.autoAlpha()) {
+            throw new IllegalArgumentException("alpha=auto needs a searched plan: use SmoothQuant.quantize or "
+                    + "prepare(model, stats, config, AlphaSearch.search(...), gemm, progress)");
         }
         LinearSites sites = LinearSites.of(model.family(), model.config(), model.weights());
         SmoothingPlan plan = config.sites() == SiteSelection.NONE ? SmoothingPlan.none()
                 : SmoothingPlan.compute(sites, model.weights(), require(stats, "smoothing"), config.alpha(),
                 config.sites());
+        return prepare(model, stats, config, plan, gemm, progress);
+    }
+
+    /** Quantizes with a given smoothing plan (e.g. from {@link AlphaSearch}). */
+    public static QuantizedModel prepare(Model model, ActivationStats stats, QuantConfig config, SmoothingPlan plan,
+                                         Int8Gemm gemm, ProgressListener progress) {
+        if (config.execution() == QuantConfig.Execution.INT8 && gemm == null) {
+            throw new IllegalArgumentException("INT8 execution needs an Int8Gemm");
+        }
+        LinearSites sites = LinearSites.of(model.family(), model.config(), model.weights());
         WeightSource w = plan.factors().isEmpty() ? model.weights()
                 : new SmoothedWeights(model.weights(), model.family(), sites, plan);
         if (config.level().staticScale()) {

@@ -52,7 +52,7 @@ public final class SmoothQuant {
      *
      * @param eval          the evaluation windows (head of the evaluation text)
      * @param calibration   the calibration windows (tail of the calibration text)
-     * @param alpha         migration strength for O1–O3
+     * @param alpha         migration strength for O1–O3, or {@link QuantConfig#AUTO}
      * @param weights       weight granularity for O1–O3
      * @param sites         which sites to smooth
      * @param variants      variants to evaluate, in order
@@ -83,6 +83,10 @@ public final class SmoothQuant {
 
         public ReportSpec withExecution(QuantConfig.Execution e) {
             return new ReportSpec(eval, calibration, alpha, weights, sites, variants, probeSequences, e);
+        }
+
+        public ReportSpec withAlpha(double a) {
+            return new ReportSpec(eval, calibration, a, weights, sites, variants, probeSequences, execution);
         }
 
         QuantConfig config(QuantLevel level) {
@@ -165,13 +169,67 @@ public final class SmoothQuant {
 
     // --------------------------------------------------------------------------------------------- quantization
 
-    /** Smooths and quantizes; INT8 execution uses the best GEMM here ({@link Int8Kernels#best}). Close the result. */
+    /** Rows per site that α = auto compares on, by default (4 windows of 256). */
+    public static final int AUTO_SAMPLE_ROWS = 1024;
+
+    /**
+     * Keeps calibration activations for α = auto: runs (the first) {@code windows} through the FP model, keeping up
+     * to {@code maxRowsPerSite} input rows per site.
+     */
+    public static AlphaSearch.Sample sampleActivations(Model model, int[][] windows, int maxRowsPerSite) {
+        int need = 0, n = 0;
+        while (n < windows.length && need < maxRowsPerSite) {
+            need += windows[n++].length;
+        }
+        try (VectorKernels fp = new VectorKernels()) {
+            return AlphaSearch.sample(model, fp, java.util.Arrays.copyOf(windows, n), maxRowsPerSite);
+        }
+    }
+
+    /**
+     * The smoothing plan for {@code config}: fixed α from the statistics, or α = auto searched per site on
+     * {@code sample} ({@link AlphaSearch}); {@code choices} (may be null) receives the search's table.
+     */
+    public static SmoothingPlan plan(Model model, ActivationStats stats, AlphaSearch.Sample sample, QuantConfig config,
+                                     List<AlphaSearch.Choice> choices, ProgressListener progress) {
+        if (config.sites() == SiteSelection.NONE) {
+            return SmoothingPlan.none();
+        }
+        if (!config.autoAlpha()) {
+            return smooth(model, stats, config.alpha(), config.sites());
+        }
+        if (sample == null) {
+            throw new IllegalArgumentException("alpha=auto needs an activation sample (sampleActivations)");
+        }
+        try (VectorKernels fp = new VectorKernels()) {
+            return AlphaSearch.search(model, stats, sample, config, AlphaSearch.defaultGrid(), fp, choices, progress);
+        }
+    }
+
+    /**
+     * Smooths and quantizes; INT8 execution uses the best GEMM here ({@link Int8Kernels#best}). Close the result.
+     *
+     * @param sample activations for α = auto, else null
+     */
+    public static QuantizedModel quantize(Model model, ActivationStats stats, AlphaSearch.Sample sample,
+                                          QuantConfig config, ProgressListener progress) {
+        SmoothingPlan plan = plan(model, stats, sample, config, null, progress.range(0, 0.5));
+        return quantize(model, stats, plan, config, progress.range(0.5, 1));
+    }
+
+    /** Fixed α (no sample needed). */
     public static QuantizedModel quantize(Model model, ActivationStats stats, QuantConfig config,
+                                          ProgressListener progress) {
+        return quantize(model, stats, (AlphaSearch.Sample) null, config, progress);
+    }
+
+    /** With a plan already made. */
+    public static QuantizedModel quantize(Model model, ActivationStats stats, SmoothingPlan plan, QuantConfig config,
                                           ProgressListener progress) {
         Int8Gemm gemm = config.execution() == QuantConfig.Execution.INT8
                 ? Int8Kernels.best(Runtime.getRuntime().availableProcessors()) : null;
         try {
-            return QuantizedModel.prepare(model, stats, config, gemm, progress);
+            return QuantizedModel.prepare(model, stats, config, plan, gemm, progress);
         } catch (RuntimeException e) {
             if (gemm != null) {
                 gemm.close();
@@ -182,36 +240,55 @@ public final class SmoothQuant {
 
     // ----------------------------------------------------------------------------------------------- evaluation
 
-    /** Perplexity of one variant on the head of {@code idsWithBos}. {@code config} is ignored for FP variants. */
+    /**
+     * Perplexity of one variant on the head of {@code idsWithBos}. {@code config} (level replaced by the variant's)
+     * and {@code stats} are ignored for FP variants; {@code sample} is needed only for α = auto.
+     */
     public static VariantResult evaluate(Model model, int[] idsWithBos, int bos, EvalSpec eval, Variant variant,
-                                         QuantConfig config, ActivationStats stats, ProgressListener progress) {
+                                         QuantConfig config, ActivationStats stats, AlphaSearch.Sample sample,
+                                         ProgressListener progress) {
         try (VectorKernels fp = new VectorKernels()) {
-            return evaluate(model, idsWithBos, bos, eval, variant, config, stats, fp, progress);
+            if (!variant.quantized()) {
+                return evaluateFp(model, idsWithBos, bos, eval, variant, fp, progress);
+            }
+            QuantConfig c = config.withLevel(variant.level());
+            SmoothingPlan plan = plan(model, stats, sample, c, null, ProgressListener.NONE);
+            return evaluate(model, idsWithBos, bos, eval, variant, c, stats, plan, fp, progress);
         }
     }
 
-    static VariantResult evaluate(Model model, int[] idsWithBos, int bos, EvalSpec eval, Variant variant,
-                                  QuantConfig config, ActivationStats stats, Kernels fp, ProgressListener progress) {
+    /** FP32 or FP16-weights perplexity. */
+    public static VariantResult evaluateFp(Model model, int[] idsWithBos, int bos, EvalSpec eval, Variant variant,
+                                          Kernels fp, ProgressListener progress) {
+        if (variant.quantized()) {
+            throw new IllegalArgumentException(variant + " is not an FP variant");
+        }
         long t0 = System.nanoTime();
-        Perplexity.Progress pp = (done, total) -> progress.progress(done / (double) total,
-                variant.id() + ": window " + done + "/" + total);
-        if (!variant.quantized()) {
-            WeightSource w = variant == Variant.FP16 ? new Fp16Weights(model.weights()) : model.weights();
-            Transformer t = Transformer.load(model.family(), model.config(), w, fp, model.file());
-            PerplexityResult r = new Perplexity(t, bos).withProgress(pp).evaluate(idsWithBos, eval.seqLen(),
-                    eval.maxTokens());
-            return new VariantResult(variant.id(), null, null, null, r.perplexity(), r.nll(), r.count(), r.windows(),
-                    seconds(t0), variant == Variant.FP16 ? "fp16-weights" : "fp32");
-        }
-        QuantConfig c = config.withLevel(variant.level());
-        try (QuantizedModel qm = quantize(model, stats, c, ProgressListener.NONE)) {
-            PerplexityResult r = new Perplexity(qm.transformer(fp), bos).withProgress(pp).evaluate(idsWithBos,
-                    eval.seqLen(), eval.maxTokens());
+        WeightSource w = variant == Variant.FP16 ? new Fp16Weights(model.weights()) : model.weights();
+        Transformer t = Transformer.load(model.family(), model.config(), w, fp, model.file());
+        PerplexityResult r = new Perplexity(t, bos).withProgress(windows(variant, progress))
+                .evaluate(idsWithBos, eval.seqLen(), eval.maxTokens());
+        return new VariantResult(variant.id(), null, null, null, r.perplexity(), r.nll(), r.count(), r.windows(),
+                seconds(t0), variant == Variant.FP16 ? "fp16-weights" : "fp32", null);
+    }
+
+    static VariantResult evaluate(Model model, int[] idsWithBos, int bos, EvalSpec eval, Variant variant,
+                                  QuantConfig c, ActivationStats stats, SmoothingPlan plan, Kernels fp,
+                                  ProgressListener progress) {
+        long t0 = System.nanoTime();
+        try (QuantizedModel qm = quantize(model, stats, plan, c, ProgressListener.NONE)) {
+            PerplexityResult r = new Perplexity(qm.transformer(fp), bos).withProgress(windows(variant, progress))
+                    .evaluate(idsWithBos, eval.seqLen(), eval.maxTokens());
             QuantLevel l = c.level();
-            return new VariantResult(variant.id(), qm.plan().factors().isEmpty() ? null : c.alpha(),
+            return new VariantResult(variant.id(), plan.factors().isEmpty() ? null : c.alphaText(),
                     c.weights().strategy(), l.staticScale() ? "static" : l.activations().strategy(), r.perplexity(),
-                    r.nll(), r.count(), r.windows(), seconds(t0), qm.kernelName());
+                    r.nll(), r.count(), r.windows(), seconds(t0), qm.kernelName(), plan.alphasByName());
         }
+    }
+
+    private static Perplexity.Progress windows(Variant variant, ProgressListener progress) {
+        return (done, total) -> progress.progress(done / (double) total,
+                variant.id() + ": window " + done + "/" + total);
     }
 
     /** Per-linear relative output MSE of a quantized model over {@code windows} (run as in calibration). */
@@ -271,41 +348,51 @@ public final class SmoothQuant {
         double calibShare = 0.2;
         ActivationStats stats = calibrate(model, calibIds, bos, spec.calibration(),
                 cacheDir == null ? null : new StatsCache(cacheDir), progress.range(0, calibShare));
+        int[][] calibWindows = spec.calibration().windows(calibIds, bos);
+        boolean auto = Double.isNaN(spec.alpha());
+        AlphaSearch.Sample sample = auto ? sampleActivations(model, calibWindows, AUTO_SAMPLE_ROWS) : null;
         List<VariantResult> rows = new ArrayList<>();
         List<LinearError> errors = List.of();
         String errorLevel = null;
         long int8Bytes = 0;
         String kernel = null;
+        SmoothingPlan atlasPlan = null;
         try (VectorKernels fp = new VectorKernels()) {
             for (int i = 0; i < n; i++) {
                 Variant v = spec.variants().get(i);
                 ProgressListener p = progress.range(calibShare + (1 - calibShare) * i / n,
                         calibShare + (1 - calibShare) * (i + 1) / n);
-                VariantResult r = evaluate(model, evalIds, bos, spec.eval(), v,
-                        spec.config(v.quantized() ? v.level() : QuantLevel.O1), stats, fp, p);
+                VariantResult r;
+                if (v.quantized()) {
+                    QuantConfig c = spec.config(v.level());
+                    SmoothingPlan plan = plan(model, stats, sample, c, null, ProgressListener.NONE);
+                    if (atlasPlan == null && !plan.factors().isEmpty()) {
+                        atlasPlan = plan;
+                    }
+                    r = evaluate(model, evalIds, bos, spec.eval(), v, c, stats, plan, fp, p);
+                    kernel = r.kernel();
+                    if (errorLevel == null && v != Variant.NAIVE) {
+                        try (QuantizedModel qm = quantize(model, stats, plan, c, ProgressListener.NONE)) {
+                            if (spec.probeSequences() > 0) {
+                                errors = linearErrors(qm, java.util.Arrays.copyOf(calibWindows,
+                                        Math.min(calibWindows.length, spec.probeSequences())), fp);
+                            }
+                            errorLevel = v.level().name();
+                            int8Bytes = qm.int8Bytes();
+                        }
+                    }
+                } else {
+                    r = evaluateFp(model, evalIds, bos, spec.eval(), v, fp, p);
+                }
                 rows.add(r);
                 progress.progress(calibShare + (1 - calibShare) * (i + 1) / n,
                         String.format("%s: perplexity %.4f", v.id(), r.perplexity()));
-                if (v.quantized()) {
-                    kernel = r.kernel();
-                }
-            }
-            QuantLevel probeLevel = spec.variants().stream().filter(Variant::quantized)
-                    .filter(v -> v != Variant.NAIVE).map(Variant::level).findFirst().orElse(null);
-            if (probeLevel != null) {
-                try (QuantizedModel qm = quantize(model, stats, spec.config(probeLevel), ProgressListener.NONE)) {
-                    int[][] w = spec.calibration().windows(calibIds, bos);
-                    if (spec.probeSequences() > 0) {
-                        errors = linearErrors(qm, java.util.Arrays.copyOf(w, Math.min(w.length,
-                                spec.probeSequences())), fp);
-                        errorLevel = probeLevel.name();
-                    }
-                    int8Bytes = qm.int8Bytes();
-                }
             }
         }
-        SmoothingPlan plan = spec.sites() == SiteSelection.NONE ? SmoothingPlan.none()
-                : smooth(model, stats, spec.alpha(), spec.sites());
+        if (atlasPlan == null) {
+            atlasPlan = spec.sites() == SiteSelection.NONE || auto ? SmoothingPlan.none()
+                    : smooth(model, stats, spec.alpha(), spec.sites());
+        }
         long fpBytes = 0;
         for (String t : model.weights().names()) {
             fpBytes += model.weights().tensor(t).data().byteSize();
@@ -319,8 +406,9 @@ public final class SmoothQuant {
         progress.progress(1, "report done");
         return new SmoothQuantReport(model.file().getFileName().toString(), model.family().name(), protocol,
                 spec.eval().seqLen(), evalTokens, stats.sequences(), stats.seqLen(), stats.tokens(), stats.key(),
-                spec.alpha(), spec.weights().strategy(), spec.sites().name().toLowerCase(java.util.Locale.ROOT), rows,
-                atlas(stats, plan, 5), errors, errorLevel, fpBytes, int8Bytes, kernel);
+                auto ? "auto" : Double.toString(spec.alpha()), spec.weights().strategy(),
+                spec.sites().name().toLowerCase(java.util.Locale.ROOT), rows, atlas(stats, atlasPlan, 5), errors,
+                errorLevel, fpBytes, int8Bytes, kernel);
     }
 
     private static double seconds(long t0) {

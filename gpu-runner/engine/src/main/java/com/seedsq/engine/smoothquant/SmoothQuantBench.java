@@ -17,7 +17,7 @@ import java.util.List;
  *
  * <pre>
  * java -cp ... com.seedsq.engine.smoothquant.SmoothQuantBench MODEL.bin TOKENIZER.bin TEXT.txt
- *      [--alpha 0.5] [--weights tensor|channel] [--variants fp32,fp16,naive,o1,o2,o3] [--fake] [--cache DIR]
+ *      [--alpha 0.5|auto] [--weights tensor|channel] [--variants fp32,fp16,naive,o1,o2,o3] [--fake] [--cache DIR]
  *      [--eval-tokens 32640] [--calib-sequences 64] [--seq-len 256] [--json FILE]
  * </pre>
  */
@@ -41,7 +41,10 @@ public final class SmoothQuantBench {
         long evalTokens = 32_640;
         for (int i = 3; i < args.length; i++) {
             switch (args[i]) {
-                case "--alpha" -> alpha = Double.parseDouble(args[++i]);
+                case "--alpha" -> {
+                    String a = args[++i];
+                    alpha = a.equals("auto") ? QuantConfig.AUTO : Double.parseDouble(a);
+                }
                 case "--weights" -> weights = Granularity.valueOf(args[++i].toUpperCase(java.util.Locale.ROOT));
                 case "--variants" -> {
                     List<Variant> v = new ArrayList<>();

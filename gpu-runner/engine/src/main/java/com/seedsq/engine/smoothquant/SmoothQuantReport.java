@@ -14,7 +14,7 @@ import java.util.List;
  * @param calibSeqLen      calibration window length
  * @param calibTokens      calibration tokens, BOS included
  * @param calibKey         cache key of the statistics
- * @param alpha            migration strength of the smoothed variants
+ * @param alpha            migration strength of the smoothed variants ("0.5" or "auto")
  * @param weights          weight granularity of O1–O3 ("tensor" or "channel")
  * @param sites            which sites were smoothed
  * @param variants         one row per evaluated variant
@@ -26,7 +26,7 @@ import java.util.List;
  * @param int8Kernel       INT8 GEMM that ran
  */
 public record SmoothQuantReport(String model, String family, String protocol, int evalSeqLen, long evalTokens,
-                                int calibSequences, int calibSeqLen, long calibTokens, String calibKey, double alpha,
+                                int calibSequences, int calibSeqLen, long calibTokens, String calibKey, String alpha,
                                 String weights, String sites, List<VariantResult> variants, List<SiteAtlas> atlas,
                                 List<LinearError> errors, String errorLevel, long fp32Bytes, long int8Bytes,
                                 String int8Kernel) {
@@ -43,7 +43,7 @@ public record SmoothQuantReport(String model, String family, String protocol, in
                 "perplexity", "tokens", "seconds", "kernel"));
         for (VariantResult v : variants) {
             sb.append(String.format("%-7s %-6s %-8s %-7s %12.4f %8d %8.1f  %s%n", v.variant(),
-                    v.alpha() == null ? "-" : String.valueOf(v.alpha()), v.weights() == null ? "-" : v.weights(),
+                    v.alpha() == null ? "-" : v.alpha(), v.weights() == null ? "-" : v.weights(),
                     v.activations() == null ? "-" : v.activations(), v.perplexity(), v.tokens(), v.seconds(),
                     v.kernel()));
         }

@@ -19,25 +19,36 @@ import java.util.TreeSet;
  * {@code a_j} is the calibrated abs-max of input channel j and {@code w_j = max over the site's linears of
  * max_i |W[i, j]|}, read from the <em>original</em> weights.
  *
- * @param alpha    the migration strength
+ * @param alpha    the migration strength, or NaN when chosen per site ({@link AlphaSearch})
  * @param factors  s per smoothed site (sites not in the map are not smoothed)
  * @param explicit the smoothed sites with no norm to fold into: 1/s is applied to the input by the kernels
+ * @param alphas   α per smoothed site
  */
-public record SmoothingPlan(double alpha, Map<SiteKey, float[]> factors, Set<SiteKey> explicit) {
+public record SmoothingPlan(double alpha, Map<SiteKey, float[]> factors, Set<SiteKey> explicit,
+                            Map<SiteKey, Double> alphas) {
 
     public SmoothingPlan {
         factors = Collections.unmodifiableMap(new TreeMap<>(factors));
         explicit = Collections.unmodifiableSet(new TreeSet<>(explicit));
+        alphas = Collections.unmodifiableMap(new TreeMap<>(alphas));
     }
 
     public static SmoothingPlan none() {
-        return new SmoothingPlan(0, Map.of(), Set.of());
+        return new SmoothingPlan(0, Map.of(), Set.of(), Map.of());
+    }
+
+    /** α per site as text for reports: {@code "L0.attn_in" -> 0.5}; sites not smoothed are absent. */
+    public Map<String, Double> alphasByName() {
+        Map<String, Double> m = new java.util.LinkedHashMap<>();
+        alphas.forEach((k, v) -> m.put(k.toString(), v));
+        return m;
     }
 
     public static SmoothingPlan compute(LinearSites sites, WeightSource weights, ActivationStats stats, double alpha,
                                         SiteSelection selection) {
         Map<SiteKey, float[]> f = new TreeMap<>();
         Set<SiteKey> explicit = new TreeSet<>();
+        Map<SiteKey, Double> alphas = new TreeMap<>();
         for (LinearSites.Site site : sites.sites().values()) {
             if (!selection.includes(site.group())) {
                 continue;
@@ -48,11 +59,12 @@ public record SmoothingPlan(double alpha, Map<SiteKey, float[]> factors, Set<Sit
                 columnAbsMax(Matrix.of(weights.tensor(name)), w);
             }
             f.put(site.key(), SmoothingFactors.compute(a, w, alpha));
+            alphas.put(site.key(), alpha);
             if (!site.group().foldable() || site.norm() == null || !weights.has(site.norm())) {
                 explicit.add(site.key());
             }
         }
-        return new SmoothingPlan(alpha, f, explicit);
+        return new SmoothingPlan(alpha, f, explicit, alphas);
     }
 
     /** {@code acc[j] = max(acc[j], max_i |W[i, j]|)}, reading W a block of rows at a time. */

@@ -4,7 +4,9 @@ package com.seedsq.engine.smoothquant;
  * One row of the accuracy table.
  *
  * @param variant    fp32, fp16, naive, o1, o2, o3
- * @param alpha      migration strength, or null when nothing is smoothed
+ * @param alpha      migration strength ("0.5"), "auto" (per site, see {@code alphas}), or null when nothing is
+ *                   smoothed
+ * @param alphas     α per smoothed site (site → α; sites left unsmoothed are absent), or null for FP variants
  * @param weights    weight granularity ("tensor"/"channel"), or null for FP variants
  * @param activations activation quantization ("token", "tensor", "static"), or null for FP variants
  * @param perplexity {@code exp(nll / tokens)}
@@ -14,6 +16,7 @@ package com.seedsq.engine.smoothquant;
  * @param seconds    wall time of the evaluation
  * @param kernel     the linear kernel that ran ("fp32", "native-avx512-vnni", "java-vector", "fake-quant", ...)
  */
-public record VariantResult(String variant, Double alpha, String weights, String activations, double perplexity,
-                            double nll, long tokens, int windows, double seconds, String kernel) {
+public record VariantResult(String variant, String alpha, String weights, String activations, double perplexity,
+                            double nll, long tokens, int windows, double seconds, String kernel,
+                            java.util.Map<String, Double> alphas) {
 }

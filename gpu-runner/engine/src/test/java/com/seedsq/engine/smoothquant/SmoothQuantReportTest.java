@@ -48,7 +48,8 @@ class SmoothQuantReportTest {
                 assertTrue(Double.isFinite(v.perplexity()) && v.perplexity() > 1, v.toString());
             }
             assertNull(r.variant("naive").alpha());
-            assertEquals(0.5, r.variant("o1").alpha());
+            assertEquals("0.5", r.variant("o1").alpha());
+            assertEquals(4, r.variant("o1").alphas().size());
             assertEquals("static", r.variant("o3").activations());
             assertEquals(8, r.atlas().size());
             assertEquals(4, r.atlas().stream().filter(SiteAtlas::smoothed).count());
