@@ -37,6 +37,8 @@ public final class Transformer {
 
     /** Multiply-adds below which attention stays on the calling thread. */
     private static final long PARALLEL_ATTENTION_MIN_WORK = 1L << 15;
+    /** Per-thread attention score rows, reused across calls (one per (token, head) item would churn the GC). */
+    private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[256]);
 
     private final ModelFamily family;
     private final ModelConfig config;
@@ -249,7 +251,11 @@ public final class Transformer {
             int i = item / heads, head = item % heads;
             int kvHead = head / group;
             int visible = family.causal() ? start + i + 1 : visibleAll;
-            float[] scores = new float[visible];
+            float[] scores = SCORES.get();
+            if (scores.length < visible) {
+                scores = new float[Math.max(visible, 256)];
+                SCORES.set(scores);
+            }
             int qo = i * qd + head * hd;
             for (int t = 0; t < visible; t++) {
                 scores[t] = kernels.dot(q, qo, keys, t * kvd + kvHead * hd, hd) * scale;

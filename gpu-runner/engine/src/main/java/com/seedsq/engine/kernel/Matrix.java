@@ -57,21 +57,30 @@ public record Matrix(String name, DType dtype, int rows, int cols, MemorySegment
     public void widenRows(int from, int to, float[] dst) {
         long first = (long) from * cols;
         int count = (to - from) * cols;
-        switch (dtype) {
-            case F32 -> MemorySegment.copy(data, F32_LE, first * 4, dst, 0, count);
-            case F16 -> {
-                for (int i = 0; i < count; i++) {
-                    dst[i] = Float.float16ToFloat(data.get(I16_LE, (first + i) * 2));
-                }
+        if (dtype == DType.F32) {
+            MemorySegment.copy(data, F32_LE, first * 4, dst, 0, count);
+            return;
+        }
+        // Bulk-copy the 16-bit codes to an array first: C2 auto-vectorises the plain array loops below
+        // (float16ToFloat becomes vcvtph2ps), which it does not do for element-wise segment reads.
+        short[] codes = SHORTS.get();
+        if (codes.length < count) {
+            codes = new short[count];
+            SHORTS.set(codes);
+        }
+        MemorySegment.copy(data, I16_LE, first * 2, codes, 0, count);
+        if (dtype == DType.F16) {
+            for (int i = 0; i < count; i++) {
+                dst[i] = Float.float16ToFloat(codes[i]);
             }
-            case BF16 -> {
-                for (int i = 0; i < count; i++) {
-                    dst[i] = Float.intBitsToFloat((data.get(I16_LE, (first + i) * 2) & 0xffff) << 16);
-                }
+        } else {
+            for (int i = 0; i < count; i++) {
+                dst[i] = Float.intBitsToFloat(codes[i] << 16);
             }
-            default -> throw new IllegalStateException();
         }
     }
+
+    private static final ThreadLocal<short[]> SHORTS = ThreadLocal.withInitial(() -> new short[0]);
 
     /** One row widened into {@code dst[off..off+cols)}; used for embedding lookups. */
     public void row(int row, float[] dst, int off) {

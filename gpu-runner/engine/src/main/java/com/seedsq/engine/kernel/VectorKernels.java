@@ -192,6 +192,9 @@ public final class VectorKernels extends ScalarKernels {
         return s;
     }
 
+    /** Short rows (attention heads of 8 or 16 dims) would never enter a 16-lane loop, so they get 8-lane steps. */
+    private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
+
     @Override
     public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         FloatVector acc = FloatVector.zero(S);
@@ -201,6 +204,11 @@ public final class VectorKernels extends ScalarKernels {
             acc = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc);
         }
         float s = acc.reduceLanes(VectorOperators.ADD);
+        if (n - i >= 8 && S8.length() == 8) {
+            s += FloatVector.fromArray(S8, a, aOff + i).mul(FloatVector.fromArray(S8, b, bOff + i))
+                    .reduceLanes(VectorOperators.ADD);
+            i += 8;
+        }
         for (; i < n; i++) {
             s += a[aOff + i] * b[bOff + i];
         }
@@ -209,14 +217,55 @@ public final class VectorKernels extends ScalarKernels {
 
     @Override
     public void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
-        FloatVector av = FloatVector.broadcast(S, a);
         int i = 0;
         int bound = S.loopBound(n);
         for (; i < bound; i += L) {
-            FloatVector.fromArray(S, x, xOff + i).fma(av, FloatVector.fromArray(S, y, yOff + i)).intoArray(y, yOff + i);
+            FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.broadcast(S, a), FloatVector.fromArray(S, y, yOff + i))
+                    .intoArray(y, yOff + i);
+        }
+        if (n - i >= 8 && S8.length() == 8) {
+            FloatVector.fromArray(S8, x, xOff + i).fma(FloatVector.broadcast(S8, a),
+                    FloatVector.fromArray(S8, y, yOff + i)).intoArray(y, yOff + i);
+            i += 8;
         }
         for (; i < n; i++) {
             y[yOff + i] += a * x[xOff + i];
+        }
+    }
+
+    /** Vectorised softmax: the JDK maps lanewise EXP to its SVML-style intrinsic (about 1 ulp, like Math.exp). */
+    @Override
+    public void softmax(float[] x, int off, int len) {
+        int bound = S.loopBound(len);
+        FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (; i < bound; i += L) {
+            vmax = vmax.max(FloatVector.fromArray(S, x, off + i));
+        }
+        float max = vmax.reduceLanes(VectorOperators.MAX);
+        for (; i < len; i++) {
+            max = Math.max(max, x[off + i]);
+        }
+        FloatVector vsum = FloatVector.zero(S);
+        i = 0;
+        for (; i < bound; i += L) {
+            FloatVector e = FloatVector.fromArray(S, x, off + i).sub(max).lanewise(VectorOperators.EXP);
+            e.intoArray(x, off + i);
+            vsum = vsum.add(e);
+        }
+        float sum = vsum.reduceLanes(VectorOperators.ADD);
+        for (; i < len; i++) {
+            float e = (float) Math.exp(x[off + i] - max);
+            x[off + i] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        i = 0;
+        for (; i < bound; i += L) {
+            FloatVector.fromArray(S, x, off + i).mul(inv).intoArray(x, off + i);
+        }
+        for (; i < len; i++) {
+            x[off + i] *= inv;
         }
     }
 

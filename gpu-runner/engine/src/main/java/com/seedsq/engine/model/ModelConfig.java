@@ -41,6 +41,27 @@ public record ModelConfig(int hiddenSize, int layers, int heads, int kvHeads, in
                 Boolean.TRUE.equals(md.get("shared_classifier")));
     }
 
+    /**
+     * From a Hugging Face {@code config.json} of the LLaMA kind (llama, mistral, qwen2). Defaults follow
+     * transformers' LlamaConfig: kv heads = heads, head_dim = hidden / heads, θ 10000, untied embeddings.
+     */
+    public static ModelConfig fromHfConfig(Map<String, Object> cfg) {
+        int hidden = num(cfg, "hidden_size"), heads = num(cfg, "num_attention_heads");
+        return new ModelConfig(hidden, num(cfg, "num_hidden_layers"), heads,
+                numOr(cfg, "num_key_value_heads", heads), numOr(cfg, "head_dim", hidden / heads),
+                num(cfg, "intermediate_size"), num(cfg, "vocab_size"), numOr(cfg, "max_position_embeddings", 2048),
+                (float) dbl(cfg, "rms_norm_eps", 1e-6), (float) dbl(cfg, "rope_theta", 10000),
+                Boolean.TRUE.equals(cfg.get("tie_word_embeddings")));
+    }
+
+    private static int numOr(Map<String, Object> md, String key, int fallback) {
+        return md.get(key) instanceof Number n ? n.intValue() : fallback;
+    }
+
+    private static double dbl(Map<String, Object> md, String key, double fallback) {
+        return md.get(key) instanceof Number n ? n.doubleValue() : fallback;
+    }
+
     private static int num(Map<String, Object> md, String key) {
         Object v = md.get(key);
         if (!(v instanceof Number n)) {

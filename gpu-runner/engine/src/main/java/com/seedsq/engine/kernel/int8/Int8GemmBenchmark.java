@@ -1,0 +1,130 @@
+package com.seedsq.engine.kernel.int8;
+
+import com.seedsq.engine.kernel.Matrix;
+import com.seedsq.engine.kernel.VectorKernels;
+import com.seedsq.engine.quant.Granularity;
+import com.seedsq.engine.quant.Int8Quantizer;
+import com.seedsq.engine.quant.QuantizedMatrix;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.function.IntConsumer;
+
+/**
+ * INT8 GEMM throughput against the engine's FP32 Vector API GEMM, measured side by side in one process so the ratios
+ * are not skewed by a machine that changed in between (this one is shared; run it twice to see the noise).
+ *
+ * <p>Run: {@code java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp target/classes
+ * com.seedsq.engine.kernel.int8.Int8GemmBenchmark [threads]}.
+ *
+ * <p>Every kernel computes the same linear layer: FP32 {@code X·Wᵀ}, or INT8 codes with the fused dequantization
+ * (activations already quantized per token: that pass reads M·K values, negligible next to M·N·K). GEMV (M = 1)
+ * rotates over several weight matrices totalling more than the last-level cache, as decoding a real model does;
+ * otherwise a 16 MB INT8 matrix would be served from L3 and flatter INT8.
+ */
+public final class Int8GemmBenchmark {
+
+    /** GEMV weights in flight per kernel: beyond any L3 here. */
+    private static final long GEMV_WORKING_SET = 256L << 20;
+    private static final double MIN_SECONDS = 0.5;
+    private static final int REPEATS = 5;
+
+    private record Shape(int m, int k, int n) {
+        double ops() {
+            return 2.0 * m * k * n;
+        }
+
+        @Override
+        public String toString() {
+            return (m == 1 ? "GEMV" : "GEMM") + " M=" + m + " K=" + k + " N=" + n;
+        }
+    }
+
+    public static void main(String[] args) {
+        int threads = args.length > 0 ? Integer.parseInt(args[0]) : Runtime.getRuntime().availableProcessors();
+        List<Int8Gemm> int8 = new ArrayList<>();
+        int8.add(new VectorInt8Gemm(threads));
+        NativeInt8Gemm.load(threads).ifPresentOrElse(int8::add, () -> System.out.println(
+                "native INT8 kernel unavailable: " + NativeInt8Gemm.unavailableReason()));
+        System.out.printf(Locale.ROOT, "threads=%d, %s, %d cores visible%n", threads, System.getProperty("java.vm.name")
+                + " " + Runtime.version(), Runtime.getRuntime().availableProcessors());
+        System.out.printf(Locale.ROOT, "%-28s %-20s %10s %10s %8s%n", "shape", "kernel", "ms/call", "GOP/s", "vs FP32");
+        try (VectorKernels fp32 = new VectorKernels(threads)) {
+            for (Shape s : new Shape[]{new Shape(512, 2048, 2048), new Shape(512, 4096, 4096),
+                    new Shape(1, 2048, 2048), new Shape(1, 4096, 4096)}) {
+                run(s, fp32, int8);
+            }
+        } finally {
+            int8.forEach(Int8Gemm::close);
+        }
+    }
+
+    private static void run(Shape s, VectorKernels fp32, List<Int8Gemm> int8) {
+        SplittableRandom rnd = new SplittableRandom(s.k * 31L + s.m);
+        float[] x = gaussian(s.m * s.k, rnd);
+        int copies = s.m == 1 ? (int) Math.max(1, GEMV_WORKING_SET / ((long) s.n * s.k * Float.BYTES)) : 1;
+        Matrix[] wf = new Matrix[copies];
+        for (int c = 0; c < copies; c++) {
+            wf[c] = Matrix.ofFloats("w", s.n, s.k, gaussian(s.n * s.k, rnd));
+        }
+        float[] outF = new float[s.m * s.n];
+        double fpSeconds = time(i -> fp32.matmul(x, s.m, wf[i % copies], outF));
+        report(s, "fp32-" + fp32.getClass().getSimpleName(), fpSeconds, fpSeconds);
+
+        int int8Copies = s.m == 1 ? (int) Math.max(1, GEMV_WORKING_SET / ((long) s.n * s.k)) : 1;
+        Int8Weights[] wq = new Int8Weights[int8Copies];
+        for (int c = 0; c < int8Copies; c++) {
+            float[] w = c < copies ? floats(wf[c]) : gaussian(s.n * s.k, rnd);
+            wq[c] = Int8Weights.of(Int8Quantizer.weights(w, s.n, s.k, Granularity.CHANNEL));
+        }
+        wf[0] = null;
+        QuantizedMatrix a = Int8Quantizer.activations(x, s.m, s.k, Granularity.TOKEN, null);
+        float[] out = new float[s.m * s.n];
+        for (Int8Gemm g : int8) {
+            double seconds = time(i -> g.multiply(a, wq[i % int8Copies], null, out));
+            report(s, "int8-" + g.name(), seconds, fpSeconds);
+        }
+    }
+
+    /** Median over {@value #REPEATS} runs of the seconds per call, each run long enough to average out the timer. */
+    private static double time(IntConsumer call) {
+        int calls = 0;
+        long t0 = System.nanoTime();
+        while (System.nanoTime() - t0 < MIN_SECONDS * 1e9 || calls < 3) {
+            call.accept(calls++); // warm-up, and sizes a run
+        }
+        int perRun = Math.max(1, calls / 2);
+        double[] runs = new double[REPEATS];
+        for (int r = 0; r < REPEATS; r++) {
+            long start = System.nanoTime();
+            for (int i = 0; i < perRun; i++) {
+                call.accept(i);
+            }
+            runs[r] = (System.nanoTime() - start) / 1e9 / perRun;
+        }
+        java.util.Arrays.sort(runs);
+        return runs[REPEATS / 2];
+    }
+
+    private static void report(Shape s, String kernel, double seconds, double fpSeconds) {
+        System.out.printf(Locale.ROOT, "%-28s %-20s %10.3f %10.1f %7.2fx%n", s, kernel, seconds * 1e3,
+                s.ops() / seconds / 1e9, fpSeconds / seconds);
+    }
+
+    private static float[] gaussian(int n, SplittableRandom rnd) {
+        float[] f = new float[n];
+        for (int i = 0; i < n; i++) {
+            // sum of uniforms: close enough to Gaussian for timing, and far cheaper than nextGaussian on 16M values
+            f[i] = (float) (rnd.nextDouble() + rnd.nextDouble() + rnd.nextDouble() - 1.5);
+        }
+        return f;
+    }
+
+    private static float[] floats(Matrix m) {
+        float[] f = new float[m.rows() * m.cols()];
+        m.widenRows(0, m.rows(), f);
+        return f;
+    }
+}
