@@ -47,6 +47,10 @@ public final class ApiClient {
         return exchange(http.post().uri(path).contentType(MediaType.APPLICATION_JSON).body(body));
     }
 
+    public Response postJsonWithHeader(String path, Object body, String header, String value) {
+        return exchange(http.post().uri(path).contentType(MediaType.APPLICATION_JSON).header(header, value).body(body));
+    }
+
     public Response post(String path) {
         return exchange(http.post().uri(path));
     }

@@ -28,6 +28,11 @@ public class MetadataConfiguration {
     }
 
     @Bean
+    public Jobs jobs(JdbcClient jdbc) {
+        return new Jobs(jdbc);
+    }
+
+    @Bean
     public Uploads uploads(JdbcClient jdbc) {
         return new Uploads(jdbc);
     }

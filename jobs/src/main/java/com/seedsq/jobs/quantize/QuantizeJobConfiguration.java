@@ -1,0 +1,83 @@
+package com.seedsq.jobs.quantize;
+
+import com.seedsq.jobs.quantize.steps.BenchmarkStep;
+import com.seedsq.jobs.quantize.steps.EvaluateStep;
+import com.seedsq.jobs.quantize.steps.PackageStep;
+import com.seedsq.jobs.quantize.steps.ValidateStep;
+import com.seedsq.jobs.quantize.steps.Variants;
+import com.seedsq.jobs.spec.JobSpec;
+import com.seedsq.storage.artifact.ArtifactStore;
+import com.seedsq.storage.metadata.Datasets;
+import com.seedsq.storage.metadata.Jobs;
+import com.seedsq.storage.metadata.Models;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.Step;
+import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.transaction.PlatformTransactionManager;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The quantization job: validate → evaluate → benchmark → package, each step a tasklet over the engine. Steps hand
+ * results on through the artifact store, so a restart skips completed steps and resumes at the failed one.
+ */
+@AutoConfiguration(afterName = "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration")
+@EnableConfigurationProperties(JobsProperties.class)
+public class QuantizeJobConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    public JsonMapper sqJobJsonMapper() {
+        return JsonMapper.builder().build();
+    }
+
+    @Bean
+    public JobStep.Services jobStepServices(Jobs jobs, ArtifactStore store, JobsProperties properties,
+                                            JsonMapper json) {
+        return new JobStep.Services(jobs, store, properties.workDir(), json);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    public Variants jobVariants() {
+        return new FpVariants();
+    }
+
+    @Bean
+    public Job quantizeJob(JobRepository repository, PlatformTransactionManager tx, JobStep.Services services,
+                           Models models, Datasets datasets, Variants variants, WebhookNotifier webhooks,
+                           Jobs jobs, JsonMapper json) {
+        JobStatusListener listener = new JobStatusListener(jobs, jobId -> jobs.get(jobId).ifPresent(j ->
+                webhooks.jobFinished(jobId, json.readValue(j.spec(), JobSpec.class).webhookUrl())));
+        return new JobBuilder(QuantizeJob.NAME, repository)
+                .listener(listener)
+                .start(step(QuantizeSteps.VALIDATE, new ValidateStep(services, models, datasets), repository, tx))
+                .next(step(QuantizeSteps.EVALUATE, new EvaluateStep(services, datasets, variants), repository, tx))
+                .next(step(QuantizeSteps.BENCHMARK, new BenchmarkStep(services, variants), repository, tx))
+                .next(step(QuantizeSteps.PACKAGE, new PackageStep(services, models), repository, tx))
+                .build();
+    }
+
+    private static Step step(QuantizeSteps which, Tasklet tasklet, JobRepository repository,
+                             PlatformTransactionManager tx) {
+        return new StepBuilder(which.stepName(), repository).tasklet(tasklet, tx).build();
+    }
+
+    @Bean
+    public WebhookNotifier webhookNotifier(Jobs jobs, JobsProperties properties, JsonMapper json) {
+        return new WebhookNotifier(jobs, properties.webhooks(), json);
+    }
+
+    @Bean
+    public JobRunner jobRunner(JobOperator operator, JobRepository repository, Job quantizeJob, Jobs jobs,
+                               JobsProperties properties) {
+        return new JobRunner(operator, repository, quantizeJob, jobs, properties.concurrency());
+    }
+}

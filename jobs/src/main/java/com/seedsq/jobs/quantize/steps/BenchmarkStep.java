@@ -1,0 +1,115 @@
+package com.seedsq.jobs.quantize.steps;
+
+import com.seedsq.engine.forward.KvCache;
+import com.seedsq.engine.forward.Transformer;
+import com.seedsq.engine.kernel.VectorKernels;
+import com.seedsq.jobs.model.LoadedModel;
+import com.seedsq.jobs.quantize.JobContext;
+import com.seedsq.jobs.quantize.JobStep;
+import com.seedsq.jobs.quantize.QuantizeSteps;
+import com.seedsq.jobs.quantize.StepProgress;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Measures latency of every variant on this runner, over the spec's grid of batch sizes × sequence lengths: prefill
+ * (all prompt tokens in one forward pass) and decode (one token at a time after it). Each point is measured after a
+ * warm-up run, as the median of a few repetitions. The engine runs one sequence per forward pass, so a batch of B is
+ * B sequences one after another; the report says so.
+ */
+public class BenchmarkStep extends JobStep {
+
+    private static final int REPEATS = 3;
+
+    public record Point(String variant, int batch, int seqLen, double prefillMs, double prefillTokensPerSecond,
+                        double decodeMsPerToken, int decodeTokens) {
+    }
+
+    public record Results(String backend, String kernel, int threads, String batchSemantics, List<Point> points) {
+    }
+
+    private final Variants variants;
+
+    public BenchmarkStep(Services services, Variants variants) {
+        super(services, QuantizeSteps.BENCHMARK);
+        this.variants = variants;
+    }
+
+    @Override
+    protected void run(JobContext ctx, StepProgress progress, ExecutionContext jobContext) throws Exception {
+        var grid = ctx.spec().benchmark();
+        List<Point> points = new ArrayList<>();
+        try (LoadedModel m = LoadedModel.open(ctx.workDir().resolve("model"));
+             VectorKernels kernels = new VectorKernels()) {
+            List<String> names = variants.names(ctx);
+            int total = names.size() * grid.batchSizes().size() * grid.seqLens().size(), done = 0;
+            for (String variant : names) {
+                Transformer t = variants.transformer(ctx, m, variant, kernels);
+                for (int batch : grid.batchSizes()) {
+                    for (int seqLen : grid.seqLens()) {
+                        progress.report((double) done / total, variant + " batch " + batch + " × " + seqLen);
+                        int len = Math.min(seqLen, m.summary().maxSeqLen() - grid.decodeTokens());
+                        points.add(measure(t, variant, batch, Math.max(1, len), grid.decodeTokens(),
+                                m.summary().vocabSize()));
+                        done++;
+                    }
+                }
+            }
+            ctx.putJson("benchmark.json", new Results("cpu", kernels.getClass().getSimpleName(), kernels.threads(),
+                    "sequences of a batch run one after another", points));
+        }
+    }
+
+    private static Point measure(Transformer t, String variant, int batch, int seqLen, int decodeTokens, int vocab) {
+        Random random = new Random(42);
+        int[] prompt = random.ints(seqLen, 3, vocab).toArray();
+        run(t, prompt, decodeTokens); // warm-up: JIT, page-in of the mapped weights
+        double[] prefill = new double[REPEATS];
+        double[] decode = new double[REPEATS];
+        for (int r = 0; r < REPEATS; r++) {
+            long prefillNs = 0, decodeNs = 0;
+            for (int b = 0; b < batch; b++) {
+                long[] ns = run(t, prompt, decodeTokens);
+                prefillNs += ns[0];
+                decodeNs += ns[1];
+            }
+            prefill[r] = prefillNs / 1e6;
+            decode[r] = decodeTokens == 0 ? 0 : decodeNs / 1e6 / (batch * (double) decodeTokens);
+        }
+        double prefillMs = median(prefill);
+        return new Point(variant, batch, seqLen, prefillMs, batch * seqLen / (prefillMs / 1000), median(decode),
+                decodeTokens);
+    }
+
+    /** Nanoseconds for the prefill and for all decode steps of one sequence. */
+    private static long[] run(Transformer t, int[] prompt, int decodeTokens) {
+        KvCache cache = t.newCache(prompt.length + decodeTokens);
+        long start = System.nanoTime();
+        float[] logits = t.forward(cache, prompt, false);
+        long prefill = System.nanoTime() - start;
+        start = System.nanoTime();
+        for (int i = 0; i < decodeTokens; i++) {
+            logits = t.forward(cache, new int[] {argmax(logits)}, false);
+        }
+        return new long[] {prefill, System.nanoTime() - start};
+    }
+
+    private static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) {
+            if (v[i] > v[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s[s.length / 2];
+    }
+}

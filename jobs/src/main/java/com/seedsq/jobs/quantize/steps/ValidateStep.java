@@ -1,0 +1,82 @@
+package com.seedsq.jobs.quantize.steps;
+
+import com.seedsq.jobs.model.DatasetText;
+import com.seedsq.jobs.model.LoadedModel;
+import com.seedsq.jobs.model.LocalModel;
+import com.seedsq.jobs.quantize.JobContext;
+import com.seedsq.jobs.quantize.JobStep;
+import com.seedsq.jobs.quantize.QuantizeSteps;
+import com.seedsq.jobs.quantize.StepProgress;
+import com.seedsq.jobs.spec.JobSpec;
+import com.seedsq.storage.metadata.DatasetRecord;
+import com.seedsq.storage.metadata.Datasets;
+import com.seedsq.storage.metadata.Models;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Checks the job against what actually exists and what the engine can do: the model loads (downloaded and its sha256
+ * verified), its tokenizer is there, the sequence length fits the model, the datasets exist and hold enough tokens,
+ * so that calibration (the tail of the token stream) and evaluation (the head) never overlap.
+ */
+public class ValidateStep extends JobStep {
+
+    private final Models models;
+    private final Datasets datasets;
+
+    public ValidateStep(Services services, Models models, Datasets datasets) {
+        super(services, QuantizeSteps.VALIDATE);
+        this.models = models;
+        this.datasets = datasets;
+    }
+
+    @Override
+    protected void run(JobContext ctx, StepProgress progress, ExecutionContext jobContext) throws Exception {
+        JobSpec spec = ctx.spec();
+        String tenant = ctx.job().tenant();
+        models.find(tenant, spec.modelId()).orElseThrow(() -> new JobSpecException("modelId",
+                "model " + spec.modelId() + " no longer exists"));
+        if ("cuda".equals(spec.backend())) {
+            throw new JobSpecException("backend", "this runner has no CUDA backend (the CPU backend runs in-process; "
+                    + "GPU runners are not wired to jobs yet). Submit with backend 'cpu' or 'auto'.");
+        }
+        progress.report(0.1, "downloading the model");
+        LocalModel.materialize(ctx.store(), models.files(spec.modelId()), ctx.workDir().resolve("model"));
+        progress.report(0.6, "loading the model");
+        try (LoadedModel m = LoadedModel.open(ctx.workDir().resolve("model"))) {
+            int seqLen = spec.calibration().seqLen();
+            if (seqLen > m.summary().maxSeqLen()) {
+                throw new JobSpecException("calibration.seqLen", "sequence length " + seqLen
+                        + " exceeds the model's maximum " + m.summary().maxSeqLen());
+            }
+            DatasetRecord calib = dataset(tenant, spec.calibration().datasetId(), "calibration.datasetId");
+            int calibTokens = spec.calibration().samples() * (seqLen - 1);
+            Map<String, Integer> streamTokens = new LinkedHashMap<>();
+            for (String id : spec.evaluation().datasetIds()) {
+                DatasetRecord eval = dataset(tenant, id, "evaluation.datasetIds");
+                int stream = m.tokenizer().encode(DatasetText.read(ctx.store(), eval), true).length - 1;
+                streamTokens.put(id, stream);
+                if (id.equals(calib.id()) && spec.evaluation().maxTokens() + calibTokens > stream) {
+                    throw new JobSpecException("evaluation.maxTokens", "dataset " + id + " serves calibration and "
+                            + "evaluation but has " + stream + " tokens: " + calibTokens + " for calibration (the "
+                            + "tail) plus " + spec.evaluation().maxTokens() + " for evaluation (the head) would "
+                            + "overlap. Lower calibration.samples or evaluation.maxTokens.");
+                }
+            }
+            int calibStream = streamTokens.containsKey(calib.id()) ? streamTokens.get(calib.id())
+                    : m.tokenizer().encode(DatasetText.read(ctx.store(), calib), true).length - 1;
+            if (calibStream < calibTokens) {
+                throw new JobSpecException("calibration.samples", "calibration dataset has " + calibStream
+                        + " tokens, fewer than samples × (seqLen − 1) = " + calibTokens);
+            }
+            jobContext.putString("model.architecture", m.summary().architecture());
+        }
+    }
+
+    private DatasetRecord dataset(String tenant, String id, String field) {
+        return datasets.find(tenant, id).orElseThrow(() -> new JobSpecException(field, "dataset " + id
+                + " does not exist"));
+    }
+}
