@@ -171,17 +171,29 @@ abstract class QuantizationJobApiSupport {
         assertThat(last.path("currentStep").asString()).isEqualTo("package");
 
         JsonNode report = acme.get("/api/v1/jobs/" + jobId + "/report").json();
-        JsonNode fp32 = report.path("evaluation").path("results").get(0);
-        assertThat(fp32.path("variant").asString()).isEqualTo("fp32");
-        assertThat(fp32.path("tokens").asLong()).isEqualTo(310);
-        // A random model is near-uniform over its 32 tokens: perplexity must be finite and of that order.
-        assertThat(fp32.path("value").asDouble()).isBetween(5.0, 200.0);
-        assertThat(report.path("benchmark").path("points").size()).isEqualTo(4);
+        JsonNode results = report.path("evaluation").path("results");
+        assertThat(results.size()).isEqualTo(3);
+        List<String> variants = new ArrayList<>();
+        for (JsonNode r : results) {
+            variants.add(r.path("variant").asString());
+            assertThat(r.path("tokens").asLong()).isEqualTo(310);
+            // A random model is near-uniform over its 32 tokens: perplexity must be finite and of that order.
+            assertThat(r.path("value").asDouble()).as(r.toString()).isBetween(5.0, 200.0);
+        }
+        assertThat(variants).containsExactly("fp32", "naive", "o1");
+        assertThat(report.path("benchmark").path("points").size()).isEqualTo(3 * 4);
         assertThat(report.path("benchmark").path("points").get(0).path("prefillMs").asDouble()).isPositive();
+        JsonNode quantization = report.path("quantization");
+        assertThat(quantization.path("int8Bytes").asLong()).isPositive()
+                .isLessThan(quantization.path("fpBytes").asLong());
+        assertThat(quantization.path("linearErrors").size()).isEqualTo(TinyLlama2c.LAYERS * 7);
+        assertThat(report.path("smoothing").path("alpha").asString()).isEqualTo("0.5");
+        assertThat(report.path("smoothing").path("atlas").size()).isEqualTo(TinyLlama2c.LAYERS * 4);
+        assertThat(report.path("calibration").path("sequences").asInt()).isEqualTo(4);
 
         String csv = acme.get("/api/v1/jobs/" + jobId + "/report.csv").body();
-        assertThat(csv.lines().filter(l -> l.startsWith("evaluation,fp32,"))).hasSize(1);
-        assertThat(csv.lines().filter(l -> l.startsWith("benchmark,fp32,"))).hasSize(4);
+        assertThat(csv.lines().filter(l -> l.startsWith("evaluation,"))).hasSize(3);
+        assertThat(csv.lines().filter(l -> l.startsWith("benchmark,"))).hasSize(12);
 
         JsonNode artifacts = acme.get("/api/v1/jobs/" + jobId + "/artifacts").json();
         JsonNode reportArtifact = null;
@@ -191,6 +203,10 @@ abstract class QuantizationJobApiSupport {
             }
         }
         assertThat(reportArtifact).as(artifacts.toString()).isNotNull();
+        List<String> names = new ArrayList<>();
+        artifacts.forEach(a -> names.add(a.path("name").asString()));
+        assertThat(names).contains("calibration/activation-stats.safetensors", "smoothing/factors.safetensors",
+                "evaluation.json", "benchmark.json", "quantization.json");
         String downloaded = download(reportArtifact.path("url").asString());
         assertThat(JsonMapper.builder().build().readTree(downloaded).path("jobId").asString()).isEqualTo(jobId);
 

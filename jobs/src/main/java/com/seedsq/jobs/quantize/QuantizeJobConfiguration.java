@@ -1,8 +1,12 @@
 package com.seedsq.jobs.quantize;
 
 import com.seedsq.jobs.quantize.steps.BenchmarkStep;
+import com.seedsq.jobs.quantize.steps.CalibrateStep;
 import com.seedsq.jobs.quantize.steps.EvaluateStep;
 import com.seedsq.jobs.quantize.steps.PackageStep;
+import com.seedsq.jobs.quantize.steps.QuantizeStep;
+import com.seedsq.jobs.quantize.steps.SmoothQuantVariants;
+import com.seedsq.jobs.quantize.steps.SmoothStep;
 import com.seedsq.jobs.quantize.steps.ValidateStep;
 import com.seedsq.jobs.quantize.steps.Variants;
 import com.seedsq.jobs.spec.JobSpec;
@@ -25,7 +29,8 @@ import org.springframework.transaction.PlatformTransactionManager;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The quantization job: validate → evaluate → benchmark → package, each step a tasklet over the engine. Steps hand
+ * The quantization job: validate → calibrate → smooth → quantize → evaluate → benchmark → package, each step a
+ * tasklet over the engine (the SmoothQuant facade). Steps hand
  * results on through the artifact store, so a restart skips completed steps and resumes at the failed one.
  */
 @AutoConfiguration(afterName = "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration")
@@ -47,7 +52,7 @@ public class QuantizeJobConfiguration {
     @Bean
     @ConditionalOnMissingBean
     public Variants jobVariants() {
-        return new FpVariants();
+        return new SmoothQuantVariants();
     }
 
     @Bean
@@ -59,6 +64,9 @@ public class QuantizeJobConfiguration {
         return new JobBuilder(QuantizeJob.NAME, repository)
                 .listener(listener)
                 .start(step(QuantizeSteps.VALIDATE, new ValidateStep(services, models, datasets), repository, tx))
+                .next(step(QuantizeSteps.CALIBRATE, new CalibrateStep(services, datasets), repository, tx))
+                .next(step(QuantizeSteps.SMOOTH, new SmoothStep(services, datasets), repository, tx))
+                .next(step(QuantizeSteps.QUANTIZE, new QuantizeStep(services, datasets), repository, tx))
                 .next(step(QuantizeSteps.EVALUATE, new EvaluateStep(services, datasets, variants), repository, tx))
                 .next(step(QuantizeSteps.BENCHMARK, new BenchmarkStep(services, variants), repository, tx))
                 .next(step(QuantizeSteps.PACKAGE, new PackageStep(services, models), repository, tx))

@@ -24,7 +24,7 @@ public class BenchmarkStep extends JobStep {
 
     private static final int REPEATS = 3;
 
-    public record Point(String variant, int batch, int seqLen, double prefillMs, double prefillTokensPerSecond,
+    public record Point(String variant, String kernel, int batch, int seqLen, double prefillMs, double prefillTokensPerSecond,
                         double decodeMsPerToken, int decodeTokens) {
     }
 
@@ -45,16 +45,17 @@ public class BenchmarkStep extends JobStep {
         try (LoadedModel m = LoadedModel.open(ctx.workDir().resolve("model"));
              VectorKernels kernels = new VectorKernels()) {
             List<String> names = variants.names(ctx);
-            int total = names.size() * grid.batchSizes().size() * grid.seqLens().size(), done = 0;
-            for (String variant : names) {
-                Transformer t = variants.transformer(ctx, m, variant, kernels);
-                for (int batch : grid.batchSizes()) {
-                    for (int seqLen : grid.seqLens()) {
-                        progress.report((double) done / total, variant + " batch " + batch + " × " + seqLen);
-                        int len = Math.min(seqLen, m.summary().maxSeqLen() - grid.decodeTokens());
-                        points.add(measure(t, variant, batch, Math.max(1, len), grid.decodeTokens(),
-                                m.summary().vocabSize()));
-                        done++;
+            int total = names.size() * grid.batchSizes().size() * grid.seqLens().size();
+            for (String name : names) {
+                try (Variants.Runnable variant = variants.open(ctx, m, name, kernels)) {
+                    for (int batch : grid.batchSizes()) {
+                        for (int seqLen : grid.seqLens()) {
+                            progress.report((double) points.size() / total, name + ": batch " + batch + " × " + seqLen);
+                            // Leave room in the context for the decode tokens.
+                            int len = Math.max(1, Math.min(seqLen, m.summary().maxSeqLen() - grid.decodeTokens()));
+                            points.add(measure(variant.transformer(), name, variant.kernel(), batch, len,
+                                    grid.decodeTokens(), m.summary().vocabSize()));
+                        }
                     }
                 }
             }
@@ -63,7 +64,8 @@ public class BenchmarkStep extends JobStep {
         }
     }
 
-    private static Point measure(Transformer t, String variant, int batch, int seqLen, int decodeTokens, int vocab) {
+    private static Point measure(Transformer t, String variant, String kernel, int batch, int seqLen,
+                                 int decodeTokens, int vocab) {
         Random random = new Random(42);
         int[] prompt = random.ints(seqLen, 3, vocab).toArray();
         run(t, prompt, decodeTokens); // warm-up: JIT, page-in of the mapped weights
@@ -80,7 +82,7 @@ public class BenchmarkStep extends JobStep {
             decode[r] = decodeTokens == 0 ? 0 : decodeNs / 1e6 / (batch * (double) decodeTokens);
         }
         double prefillMs = median(prefill);
-        return new Point(variant, batch, seqLen, prefillMs, batch * seqLen / (prefillMs / 1000), median(decode),
+        return new Point(variant, kernel, batch, seqLen, prefillMs, batch * seqLen / (prefillMs / 1000), median(decode),
                 decodeTokens);
     }
 

@@ -2,7 +2,6 @@ package com.seedsq.jobs.quantize.steps;
 
 import com.seedsq.engine.eval.Perplexity;
 import com.seedsq.engine.eval.PerplexityResult;
-import com.seedsq.engine.forward.Transformer;
 import com.seedsq.engine.kernel.VectorKernels;
 import com.seedsq.jobs.model.DatasetText;
 import com.seedsq.jobs.model.LoadedModel;
@@ -47,25 +46,30 @@ public class EvaluateStep extends JobStep {
         try (LoadedModel m = LoadedModel.open(ctx.workDir().resolve("model"));
              VectorKernels kernels = new VectorKernels()) {
             List<String> names = variants.names(ctx);
-            List<String> ids = ctx.spec().evaluation().datasetIds();
-            int units = names.size() * ids.size();
-            int unit = 0;
-            for (String variant : names) {
-                Transformer t = variants.transformer(ctx, m, variant, kernels);
-                for (String id : ids) {
-                    DatasetRecord d = datasets.find(ctx.job().tenant(), id).orElseThrow();
-                    int[] ids0 = m.tokenizer().encode(DatasetText.read(ctx.store(), d), true);
-                    final int done = unit;
-                    PerplexityResult r = new Perplexity(t, m.tokenizer().bos())
-                            .withProgress((w, total) -> progress.report((done + (double) w / total) / units,
-                                    variant + " on " + d.name() + ": window " + w + "/" + total))
-                            .evaluate(ids0, seqLen, ctx.spec().evaluation().maxTokens());
-                    results.add(new Result(variant, id, d.name(), "perplexity", r.perplexity(), r.count(),
-                            r.windows(), seqLen));
-                    unit++;
+            List<DatasetRecord> sets = new ArrayList<>();
+            for (String id : ctx.spec().evaluation().datasetIds()) {
+                sets.add(datasets.find(ctx.job().tenant(), id).orElseThrow());
+            }
+            int units = names.size() * sets.size();
+            for (int v = 0; v < names.size(); v++) {
+                try (Variants.Runnable variant = variants.open(ctx, m, names.get(v), kernels)) {
+                    for (int d = 0; d < sets.size(); d++) {
+                        int unit = v * sets.size() + d;
+                        results.add(evaluate(ctx, m, names.get(v), variant, sets.get(d), seqLen,
+                                (w, total) -> progress.report((unit + (double) w / total) / units,
+                                        "perplexity: window " + w + "/" + total)));
+                    }
                 }
             }
         }
         ctx.putJson("evaluation.json", new Results(results));
+    }
+
+    private static Result evaluate(JobContext ctx, LoadedModel m, String name, Variants.Runnable variant,
+                                   DatasetRecord d, int seqLen, Perplexity.Progress progress) throws Exception {
+        int[] ids = m.tokenizer().encode(DatasetText.read(ctx.store(), d), true);
+        PerplexityResult r = new Perplexity(variant.transformer(), m.tokenizer().bos()).withProgress(progress)
+                .evaluate(ids, seqLen, ctx.spec().evaluation().maxTokens());
+        return new Result(name, d.id(), d.name(), "perplexity", r.perplexity(), r.count(), r.windows(), seqLen);
     }
 }

@@ -45,7 +45,7 @@ public class PackageStep extends JobStep {
             report.put("model", m);
         }
         report.put("spec", ctx.spec());
-        for (String part : new String[] {"quantization", "evaluation", "benchmark"}) {
+        for (String part : new String[] {"calibration", "smoothing", "quantization", "evaluation", "benchmark"}) {
             String name = part + ".json";
             if (ctx.store().stat(ctx.artifactKey(name)).isPresent()) {
                 report.put(part, ctx.getJson(name, JsonNode.class));

@@ -8,12 +8,27 @@ import com.seedsq.jobs.quantize.JobContext;
 import java.util.List;
 
 /**
- * The model variants a job compares (FP32, and the INT8 variants its quantize step produced), each as a forward
- * pass the evaluate and benchmark steps can run.
+ * The model variants a job compares (the FP32 original, naive W8A8, and SmoothQuant at the job's level), each as a
+ * forward pass the evaluate and benchmark steps can run.
  */
 public interface Variants {
 
     List<String> names(JobContext ctx) throws Exception;
 
-    Transformer transformer(JobContext ctx, LoadedModel model, String variant, Kernels kernels) throws Exception;
+    /** Builds the variant; close it to release its INT8 weights and kernels. */
+    Runnable open(JobContext ctx, LoadedModel model, String variant, Kernels fp) throws Exception;
+
+    /**
+     * @param kernel    which kernel runs the linears (for the report)
+     * @param resources what to close after use, or null
+     */
+    record Runnable(Transformer transformer, String kernel, AutoCloseable resources) implements AutoCloseable {
+
+        @Override
+        public void close() throws Exception {
+            if (resources != null) {
+                resources.close();
+            }
+        }
+    }
 }
