@@ -28,7 +28,21 @@ public final class VectorKernels extends ScalarKernels {
     private static final long PARALLEL_MIN_WORK = 1L << 16;
 
     private final WorkerPool pool;
-    private final ThreadLocal<float[]> tileBuffer = ThreadLocal.withInitial(() -> new float[0]);
+    private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
+
+    /** Per-thread buffers for widening one F16/BF16 weight tile; the segment is freed by the GC (auto arena). */
+    private static final class Scratch {
+        float[] floats = new float[0];
+        MemorySegment segment = MemorySegment.NULL;
+
+        Scratch ensure(int n) {
+            if (floats.length < n) {
+                floats = new float[n];
+                segment = java.lang.foreign.Arena.ofAuto().allocate((long) n * Float.BYTES, 64);
+            }
+            return this;
+        }
+    }
 
     public VectorKernels(int threads) {
         this.pool = new WorkerPool(threads);
@@ -57,13 +71,13 @@ public final class VectorKernels extends ScalarKernels {
             if (w.dtype() == DType.F32) {
                 tile(x, m, k, w.data(), (long) n0 * k * Float.BYTES, n0, n1, out, n);
             } else {
-                float[] buf = tileBuffer.get();
-                if (buf.length < TILE_N * k) {
-                    buf = new float[TILE_N * k];
-                    tileBuffer.set(buf);
-                }
-                w.widenRows(n0, n1, buf);
-                tile(x, m, k, MemorySegment.ofArray(buf), 0, n0, n1, out, n);
+                // widen into a float[] (vectorised conversion loop), then copy to an off-heap segment so the
+                // block kernels read it through the same native-segment path as mapped F32 weights
+                Scratch s = scratch.get().ensure(TILE_N * k);
+                w.widenRows(n0, n1, s.floats);
+                MemorySegment.copy(s.floats, 0, s.segment, java.lang.foreign.ValueLayout.JAVA_FLOAT, 0,
+                        (n1 - n0) * k);
+                tile(x, m, k, s.segment, 0, n0, n1, out, n);
             }
         };
         if ((long) m * n * k < PARALLEL_MIN_WORK) {
@@ -230,6 +244,22 @@ public final class VectorKernels extends ScalarKernels {
         }
         for (; i < n; i++) {
             y[yOff + i] += a * x[xOff + i];
+        }
+    }
+
+    /** silu(gate) * up with the vector EXP: prefill runs this over m x intermediate elements per layer. */
+    @Override
+    public void swiglu(float[] gate, float[] up, int n) {
+        int i = 0;
+        int bound = S.loopBound(n);
+        for (; i < bound; i += L) {
+            FloatVector g = FloatVector.fromArray(S, gate, i);
+            FloatVector sig = g.neg().lanewise(VectorOperators.EXP).add(1f);
+            g.div(sig).mul(FloatVector.fromArray(S, up, i)).intoArray(gate, i);
+        }
+        for (; i < n; i++) {
+            float g = gate[i];
+            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
         }
     }
 
