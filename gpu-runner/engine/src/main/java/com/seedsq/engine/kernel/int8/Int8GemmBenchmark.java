@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
 
@@ -53,11 +54,15 @@ public final class Int8GemmBenchmark {
         System.out.printf(Locale.ROOT, "threads=%d, %s, %d cores visible, load average %.1f%n", threads,
                 System.getProperty("java.vm.name") + " " + Runtime.version(),
                 Runtime.getRuntime().availableProcessors(), loadAverage());
-        System.out.printf(Locale.ROOT, "%-28s %-20s %10s %10s %8s%n", "shape", "kernel", "ms/call", "GOP/s", "vs FP32");
+        Optional<OneDnnGemm> oneDnn = OneDnnGemm.load();
+        if (oneDnn.isEmpty()) {
+            System.out.println("oneDNN (libdnnl.so.2) not found: no oneDNN comparison");
+        }
+        System.out.printf(Locale.ROOT, "%-28s %-34s %10s %10s %8s%n", "shape", "kernel", "ms/call", "GOP/s", "vs FP32");
         try (VectorKernels fp32 = new VectorKernels(threads)) {
             for (Shape s : new Shape[]{new Shape(512, 2048, 2048), new Shape(512, 4096, 4096),
                     new Shape(1, 2048, 2048), new Shape(1, 4096, 4096)}) {
-                run(s, fp32, int8);
+                run(s, fp32, int8, oneDnn);
             }
         } finally {
             int8.forEach(Int8Gemm::close);
@@ -70,7 +75,7 @@ public final class Int8GemmBenchmark {
         return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     }
 
-    private static void run(Shape s, VectorKernels fp32, List<Int8Gemm> int8) {
+    private static void run(Shape s, VectorKernels fp32, List<Int8Gemm> int8, Optional<OneDnnGemm> oneDnn) {
         SplittableRandom rnd = new SplittableRandom(s.k * 31L + s.m);
         float[] x = gaussian(s.m * s.k, rnd);
         int copies = s.m == 1 ? (int) Math.max(1, GEMV_WORKING_SET / ((long) s.n * s.k * Float.BYTES)) : 1;
@@ -95,6 +100,23 @@ public final class Int8GemmBenchmark {
             double seconds = time(i -> g.multiply(a, wq[i % int8Copies], null, out));
             report(s, "int8-" + g.name(), seconds, fpSeconds);
         }
+        oneDnn.ifPresent(dnnl -> compareWithOneDnn(s, dnnl, a, wq, int8.getLast(), fpSeconds));
+    }
+
+    /** oneDNN returns INT32 only, so it is compared with our last (fastest) kernel's INT32 output, not the fused one. */
+    private static void compareWithOneDnn(Shape s, OneDnnGemm dnnl, QuantizedMatrix a, Int8Weights[] wq, Int8Gemm ours,
+                                          double fpSeconds) {
+        int[] theirs = new int[s.m * s.n], mine = new int[s.m * s.n];
+        dnnl.multiplyInt32(a, wq[0], theirs);
+        ours.multiplyInt32(a, wq[0], mine);
+        if (!Arrays.equals(theirs, mine)) {
+            throw new IllegalStateException("oneDNN and " + ours.name() + " disagree on " + s);
+        }
+        double dnnlSeconds = time(i -> dnnl.multiplyInt32(a, wq[i % wq.length], theirs));
+        double oursSeconds = time(i -> ours.multiplyInt32(a, wq[i % wq.length], mine));
+        report(s, "int8-onednn (int32)", dnnlSeconds, fpSeconds);
+        report(s, "int8-" + ours.name() + " (int32)", oursSeconds, fpSeconds);
+        System.out.printf(Locale.ROOT, "%-28s %s / oneDNN = %.2f%n", s, ours.name(), dnnlSeconds / oursSeconds);
     }
 
     /**
@@ -120,7 +142,7 @@ public final class Int8GemmBenchmark {
     }
 
     private static void report(Shape s, String kernel, double seconds, double fpSeconds) {
-        System.out.printf(Locale.ROOT, "%-28s %-20s %10.3f %10.1f %7.2fx%n", s, kernel, seconds * 1e3,
+        System.out.printf(Locale.ROOT, "%-28s %-34s %10.3f %10.1f %7.2fx%n", s, kernel, seconds * 1e3,
                 s.ops() / seconds / 1e9, fpSeconds / seconds);
     }
 

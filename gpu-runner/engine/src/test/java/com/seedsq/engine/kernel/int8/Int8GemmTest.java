@@ -89,6 +89,22 @@ class Int8GemmTest {
         check(1, 1000, 517, rnd, false);
     }
 
+    @Test
+    void agreesWithOneDnnWhereItIsInstalled() {
+        // an independent implementation, to guard against a shared misunderstanding in ours and the reference
+        OneDnnGemm dnnl = OneDnnGemm.load().orElse(null);
+        assumeTrue(dnnl != null, "libdnnl.so.2 (oneDNN) not installed: skipping the cross-check");
+        Random rnd = new Random(5);
+        for (int[] s : new int[][]{{1, 33, 100}, {7, 65, 257}, {16, 128, 1024}}) {
+            QuantizedMatrix a = randomCodes(s[0], s[2], rnd, false, -127, Granularity.TENSOR);
+            Int8Weights w = Int8Weights.of(randomCodes(s[1], s[2], rnd, false, -127, Granularity.TENSOR));
+            int[] expected = new int[s[0] * s[1]], theirs = new int[s[0] * s[1]];
+            REFERENCE.multiplyInt32(a, w, expected);
+            dnnl.multiplyInt32(a, w, theirs);
+            assertArrayEquals(expected, theirs, "M=" + s[0] + " N=" + s[1] + " K=" + s[2]);
+        }
+    }
+
     private static void check(int m, int n, int k, Random rnd, boolean extreme) {
         QuantizedMatrix a = randomCodes(m, k, rnd, extreme, Byte.MIN_VALUE, rnd.nextBoolean() ? Granularity.TOKEN
                 : Granularity.TENSOR);
