@@ -170,6 +170,9 @@ public final class Main {
                             err.println("sq: window " + done + "/" + total);
                         }
                     });
+            if (ids.length < 2) {
+                throw new UsageException(textFile + ": the text has no tokens to score");
+            }
             PerplexityResult r = ppl.evaluate(ids, seqLen, maxTokens);
             double seconds = (System.nanoTime() - t0) / 1e9;
             Map<String, Object> m = new LinkedHashMap<>();

@@ -59,11 +59,10 @@ class MainTest {
     void evalAndGenerateOnRandomModelWithJsonOnStdout() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("m"));
         Path model = dir.resolve("tiny.bin");
-        // a random model needs a vocabulary of its size: take the real tokenizer when available
-        Path tok = SharedData.tokenizer();
+        // a random model and a synthetic 512-piece vocabulary beside it (picked up as the default tokenizer)
         RandomLlama2c.write(model, new com.seedsq.engine.format.llama2c.Llama2cHeader(16, 24, 1, 2, 1, 512, 64, true),
                 4);
-        Files.copy(tok, dir.resolve("tok512.bin"));
+        RandomLlama2c.writeTokenizer(dir.resolve("tok512.bin"), 512);
         Path text = tmp.resolve("t.txt");
         Files.writeString(text, "Once upon a time there was a cat. ".repeat(20));
         Result eval = run("eval", model.toString(), "--text", text.toString(), "--seq-len", "32", "--json");
@@ -76,6 +75,10 @@ class MainTest {
         Result gen = run("generate", model.toString(), "--prompt", "Once", "--steps", "5", "--json");
         assertEquals(0, gen.code(), gen.err());
         assertTrue(gen.json().get("text").asString().startsWith("Once"));
+        // prompt = BOS " " "O" "n" "ce" (the only merge the synthetic vocabulary offers), then at most 5 new tokens
+        int generated = gen.json().get("generated").asInt();
+        assertTrue(generated <= 5);
+        assertEquals(5 + generated, gen.json().get("tokens").size());
     }
 
     @Test

@@ -48,4 +48,33 @@ public final class RandomLlama2c {
         }
         return values;
     }
+
+    /**
+     * Writes a llama2.c tokenizer file with {@code vocab} pieces: <unk>, <s>, </s>, the 256 byte pieces, then
+     * printable ASCII characters, a few scored merges, and filler pieces up to the requested size.
+     */
+    public static void writeTokenizer(Path file, int vocab) {
+        java.util.List<String> pieces = new java.util.ArrayList<>(java.util.List.of("<unk>", "<s>", "</s>"));
+        for (int i = 0; i < 256; i++) {
+            pieces.add("<0x%02X>".formatted(i));
+        }
+        for (char c = ' '; c <= '~'; c++) {
+            pieces.add(String.valueOf(c));
+        }
+        pieces.addAll(java.util.List.of(" t", "th", " th", "he", " the", "in", "an", " a", "on", "ce"));
+        for (int i = 0; pieces.size() < vocab; i++) {
+            pieces.add("~filler" + i);
+        }
+        ByteBuffer b = ByteBuffer.allocate(4 + pieces.size() * 64).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(16);
+        for (int i = 0; i < vocab; i++) {
+            byte[] p = pieces.get(i).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            b.putFloat(pieces.get(i).length() > 1 && i > 258 ? -i : 0f).putInt(p.length).put(p);
+        }
+        try {
+            Files.write(file, java.util.Arrays.copyOf(b.array(), b.position()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 }
