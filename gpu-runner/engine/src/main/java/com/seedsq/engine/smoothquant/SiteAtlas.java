@@ -16,14 +16,14 @@ import java.util.stream.IntStream;
 public record SiteAtlas(String site, int layer, String name, int channels, boolean smoothed, Summary before,
                         Summary after, List<Channel> topBefore) {
 
-    /** max, median and max/median of a per-channel abs-max vector. */
-    public record Summary(float max, float median, double ratio) {
+    /** max, median and max/median of a per-channel abs-max vector ({@code ratio} null when the median is 0). */
+    public record Summary(float max, float median, Double ratio) {
         static Summary of(float[] a) {
             float[] s = a.clone();
             Arrays.sort(s);
             float med = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2f;
             float max = s[s.length - 1];
-            return new Summary(max, med, med == 0 ? Double.POSITIVE_INFINITY : max / (double) med);
+            return new Summary(max, med, med == 0 ? null : max / (double) med);
         }
     }
 

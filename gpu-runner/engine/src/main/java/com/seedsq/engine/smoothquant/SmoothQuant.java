@@ -102,6 +102,13 @@ public final class SmoothQuant {
         return calibrate(model, tokenizer.encode(text, true), tokenizer.bos(), spec, null, progress);
     }
 
+    /** Encodes {@code text} (with BOS) and calibrates, reusing statistics saved in {@code cacheDir} when present. */
+    public static ActivationStats calibrate(Model model, Tokenizer tokenizer, String text, CalibrationSpec spec,
+                                            Path cacheDir, ProgressListener progress) {
+        return calibrate(model, tokenizer.encode(text, true), tokenizer.bos(), spec,
+                cacheDir == null ? null : new StatsCache(cacheDir), progress);
+    }
+
     /**
      * Calibrates on the tail windows of an encoded text, reusing (and filling) {@code cache} when given: the key is
      * the hash of the model file, the windows and seqLen ({@link StatsCache#key}).

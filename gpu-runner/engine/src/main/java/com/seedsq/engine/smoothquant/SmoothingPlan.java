@@ -84,6 +84,57 @@ public record SmoothingPlan(double alpha, Map<SiteKey, float[]> factors, Set<Sit
         }
     }
 
+    /**
+     * Writes the factors as safetensors: one F32 tensor {@code L<layer>.<site>.smooth} (s, not 1/s) per smoothed
+     * site; metadata {@code format=sq-smoothing-factors}, {@code alpha}, and per site {@code <site>.alpha} and
+     * {@code <site>.explicit}.
+     */
+    public java.nio.file.Path save(java.nio.file.Path file) {
+        var w = new com.seedsq.engine.format.safetensors.SafetensorsWriter()
+                .metadata("format", FORMAT).metadata("alpha", Double.isNaN(alpha) ? "auto" : Double.toString(alpha));
+        factors.forEach((k, s) -> {
+            w.addF32(k + ".smooth", new long[]{s.length}, s);
+            w.metadata(k + ".alpha", String.valueOf(alphas.get(k)));
+            w.metadata(k + ".explicit", Boolean.toString(explicit.contains(k)));
+        });
+        try {
+            w.write(file);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot write smoothing factors to " + file, e);
+        }
+        return file;
+    }
+
+    public static SmoothingPlan load(java.nio.file.Path file) {
+        try (var f = com.seedsq.engine.format.safetensors.SafetensorsFile.open(file)) {
+            Map<String, Object> md = f.metadata();
+            if (!FORMAT.equals(md.get("format"))) {
+                throw new IllegalArgumentException(file + ": not a smoothing-factors file (format=" + md.get("format")
+                        + ")");
+            }
+            Map<SiteKey, float[]> fs = new TreeMap<>();
+            Map<SiteKey, Double> as = new TreeMap<>();
+            Set<SiteKey> ex = new TreeSet<>();
+            for (String name : f.names()) {
+                if (name.endsWith(".smooth")) {
+                    SiteKey k = SiteKey.parse(name.substring(0, name.length() - ".smooth".length()));
+                    fs.put(k, f.tensor(name).toFloatArray());
+                    Object a = md.get(k + ".alpha");
+                    if (a != null && !"null".equals(a)) {
+                        as.put(k, Double.parseDouble(a.toString()));
+                    }
+                    if ("true".equals(md.get(k + ".explicit"))) {
+                        ex.add(k);
+                    }
+                }
+            }
+            String a = String.valueOf(md.get("alpha"));
+            return new SmoothingPlan("auto".equals(a) ? Double.NaN : Double.parseDouble(a), fs, ex, as);
+        }
+    }
+
+    public static final String FORMAT = "sq-smoothing-factors";
+
     public boolean smooths(SiteKey site) {
         return factors.containsKey(site);
     }

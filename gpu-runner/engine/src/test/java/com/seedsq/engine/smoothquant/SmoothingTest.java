@@ -86,6 +86,11 @@ class SmoothingTest {
                     assertEquals(sel == SiteSelection.ALL ? 8 : 4, plan.factors().size());
                     assertEquals(sel == SiteSelection.ALL ? 4 : 0, plan.explicit().size());
                     maxLogitDiff(model, plan, Arrays.copyOf(ids, 40));
+                    SmoothingPlan back = SmoothingPlan.load(plan.save(tmp.resolve("s-" + sel + alpha + ".safetensors")));
+                    assertEquals(plan.alpha(), back.alpha());
+                    assertEquals(plan.explicit(), back.explicit());
+                    assertEquals(plan.alphas(), back.alphas());
+                    plan.factors().forEach((k, v) -> assertArrayEquals(v, back.factors(k), k.toString()));
                 }
             }
         }
