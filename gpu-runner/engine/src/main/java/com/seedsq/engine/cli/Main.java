@@ -35,6 +35,7 @@ public final class Main {
             sq logits MODEL [--tokenizer F] --tokens 1,403,407 [--json]
             sq eval MODEL [--tokenizer F] --text FILE [--metric perplexity] [--seq-len 256] [--max-tokens N] [--json]
             sq generate MODEL [--tokenizer F] [--prompt TEXT] [--steps N] [--json]
+            sq bench [DIM [LAYERS [PROMPT]]]   FP32/FP16 prefill and decode on a random LLaMA-shaped model
             MODEL: a llama2.c v0 checkpoint (.bin); its tokenizer defaults to tok512.bin or tokenizer.bin beside it.
             """;
     private static final Set<String> FLAGS = Set.of("json", "help");
@@ -67,6 +68,7 @@ public final class Main {
                 case "logits" -> logits(args);
                 case "eval" -> eval(args);
                 case "generate" -> generate(args);
+                case "bench" -> com.seedsq.engine.bench.Benchmark.main(args.positional.toArray(String[]::new));
                 default -> throw new UsageException("unknown command '" + args.command + "'; " + USAGE);
             }
             out.flush();
@@ -92,6 +94,10 @@ public final class Main {
             r.put("family", model.family().name());
             r.put("format", model.weights().metadata().getOrDefault("format", "unknown"));
             r.put("parameters", model.parameterCount());
+            Object stored = model.weights().metadata().get("stored_floats");
+            if (stored != null) {
+                r.put("storedFloats", stored); // llama2.c: parameters plus the two legacy RoPE tables
+            }
             r.put("layers", c.layers());
             r.put("hiddenSize", c.hiddenSize());
             r.put("intermediateSize", c.intermediateSize());

@@ -41,6 +41,7 @@ class MainTest {
         JsonNode j = info.json();
         assertEquals("llama", j.get("architecture").asString());
         assertEquals(260_032, j.get("parameters").asLong());
+        assertEquals(264_128, j.get("storedFloats").asLong()); // the README counts the legacy RoPE tables too
         assertEquals(5, j.get("layers").asInt());
         assertEquals(64, j.get("hiddenSize").asInt());
         assertEquals(512, j.get("vocabSize").asInt());

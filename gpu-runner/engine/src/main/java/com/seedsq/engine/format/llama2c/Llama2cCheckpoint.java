@@ -53,6 +53,7 @@ public final class Llama2cCheckpoint implements WeightSource {
         md.put("seq_len", header.seqLen());
         md.put("shared_classifier", header.sharedClassifier());
         md.put("rope_layout", "interleaved");
+        md.put("stored_floats", storedFloats(header));
         this.metadata = Collections.unmodifiableMap(md);
     }
 
@@ -73,6 +74,11 @@ public final class Llama2cCheckpoint implements WeightSource {
             arena.close();
             throw e;
         }
+    }
+
+    /** Floats after the header, RoPE tables included (what llama2.c's README counts as parameters). */
+    private static long storedFloats(Llama2cHeader h) {
+        return blocks(h).stream().mapToLong(b -> b.floats(h.layers())).sum();
     }
 
     /** One float32 array of the file, before it is split by layer. */

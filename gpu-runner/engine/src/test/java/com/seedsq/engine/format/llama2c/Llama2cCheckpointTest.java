@@ -36,6 +36,7 @@ class Llama2cCheckpointTest {
             long params = c.names().stream().mapToLong(n -> c.tensor(n).elementCount()).sum();
             // 264,128 floats in the file minus the two legacy RoPE tables (2 x 512 x 8/2)
             assertEquals(264_128 - 4_096, params);
+            assertEquals(264_128L, c.metadata().get("stored_floats"));
 
             // spot-check offsets against the raw bytes: wq of layer 1 starts after emb, rms_att, wq of layer 0
             ByteBuffer raw = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
