@@ -84,7 +84,11 @@ public final class Int8Quantizer {
                 quantizeRow(x, r * cols, cols, inputScale, scales[r], codes);
             }
         } else {
-            float s = scale(absMax(x, 0, rows * cols, inputScale));
+            float max = 0f;
+            for (int r = 0; r < rows; r++) {
+                max = Math.max(max, absMax(x, r * cols, cols, inputScale));
+            }
+            float s = scale(max);
             for (int r = 0; r < rows; r++) {
                 quantizeRow(x, r * cols, cols, inputScale, s, codes);
             }
@@ -93,11 +97,11 @@ public final class Int8Quantizer {
         return QuantizedMatrix.ofBytes(codes, rows, cols, scales, g);
     }
 
-    /** Abs-max of x[off, off+len), each element first multiplied by its column's input scale if any. */
-    private static float absMax(float[] x, int off, int len, float[] inputScale) {
+    /** Abs-max of the row x[off, off+cols), each element first multiplied by its column's input scale if any. */
+    private static float absMax(float[] x, int off, int cols, float[] inputScale) {
         float m = 0f;
-        for (int i = 0; i < len; i++) {
-            float v = inputScale == null ? x[off + i] : x[off + i] * inputScale[i % inputScale.length];
+        for (int c = 0; c < cols; c++) {
+            float v = inputScale == null ? x[off + c] : x[off + c] * inputScale[c];
             m = Math.max(m, Math.abs(v));
         }
         return m;

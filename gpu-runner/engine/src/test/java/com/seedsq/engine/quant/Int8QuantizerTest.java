@@ -77,6 +77,13 @@ class Int8QuantizerTest {
         assertEquals(Int8Quantizer.scale(1f), q.scale(0)); // 10 * 0.1 = 1 = max
         assertEquals(127, q.code(0, 0));
         assertEquals(127, q.code(0, 1));
+
+        // per-tensor over several rows: every row scales by column ({1, 0.1; 0.2, 20} after scaling)
+        QuantizedMatrix t = Int8Quantizer.activations(new float[]{10f, 0.1f, 2f, 20f}, 2, 2, Granularity.TENSOR, inv);
+        assertEquals(Int8Quantizer.scale(20f), t.scale(0));
+        assertEquals(6, t.code(0, 0));   // 1 / (20/127) = 6.35
+        assertEquals(1, t.code(1, 0));   // 0.2 / (20/127) = 1.27
+        assertEquals(127, t.code(1, 1));
     }
 
     @Test
