@@ -2,6 +2,9 @@ package com.seedsq.engine.kernel;
 
 import com.seedsq.engine.tensor.DType;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -30,17 +33,58 @@ public final class VectorKernels extends ScalarKernels {
     private final WorkerPool pool;
     private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
 
-    /** Per-thread buffers for widening one F16/BF16 weight tile; the segment is freed by the GC (auto arena). */
+    /** Per-thread buffer for one widened F16/BF16 weight tile; freed by the GC (auto arena). */
     private static final class Scratch {
-        float[] floats = new float[0];
         MemorySegment segment = MemorySegment.NULL;
 
-        Scratch ensure(int n) {
-            if (floats.length < n) {
-                floats = new float[n];
-                segment = java.lang.foreign.Arena.ofAuto().allocate((long) n * Float.BYTES, 64);
+        MemorySegment ensure(int floats) {
+            if (segment.byteSize() < (long) floats * Float.BYTES) {
+                segment = java.lang.foreign.Arena.ofAuto().allocate((long) floats * Float.BYTES, 64);
             }
-            return this;
+            return segment;
+        }
+    }
+
+    /** 16-bit codes, as many lanes as {@link #S} has floats, and the ints they widen to. */
+    private static final VectorSpecies<Short> S16 = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
+    private static final VectorSpecies<Integer> S32 = IntVector.SPECIES_PREFERRED;
+
+    /**
+     * L F16 (or BF16) codes at byte {@code offset}, widened to floats in registers. F16 uses an exact bit trick:
+     * exponent+mantissa shifted into float position is the value times 2^-112 for normal and subnormal inputs
+     * alike, so one multiply by 2^112 finishes it; Inf/NaN (exponent 31) get the float exponent 255.
+     */
+    private static FloatVector load16(MemorySegment src, long offset, boolean f16) {
+        IntVector codes = (IntVector) ShortVector.fromMemorySegment(S16, src, offset, LE)
+                .convertShape(VectorOperators.S2I, S32, 0);
+        if (!f16) {
+            return codes.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+        }
+        IntVector magnitude = codes.and(0x7fff);
+        IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
+        IntVector bits = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
+        bits = bits.blend(shifted.or(0x7f800000), magnitude.compare(VectorOperators.GE, 0x7c00));
+        return bits.or(codes.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+    }
+
+    /** Rows [from, to) of an F16/BF16 matrix as float32 into {@code dst}. */
+    static void widen(Matrix w, int from, int to, MemorySegment dst) {
+        long first = (long) from * w.cols();
+        int count = (to - from) * w.cols();
+        MemorySegment src = w.data();
+        boolean f16 = w.dtype() == DType.F16;
+        int i = 0;
+        int bound = count - count % L;
+        for (; i < bound; i += L) {
+            load16(src, (first + i) * 2, f16).intoMemorySegment(dst, (long) i * Float.BYTES, LE);
+        }
+        int row = from + i / w.cols(), col = i % w.cols();
+        for (; i < count; i++) {
+            dst.set(Matrix.F32_LE, (long) i * Float.BYTES, w.get(row, col));
+            if (++col == w.cols()) {
+                col = 0;
+                row++;
+            }
         }
     }
 
@@ -71,13 +115,11 @@ public final class VectorKernels extends ScalarKernels {
             if (w.dtype() == DType.F32) {
                 tile(x, m, k, w.data(), (long) n0 * k * Float.BYTES, n0, n1, out, n);
             } else {
-                // widen into a float[] (vectorised conversion loop), then copy to an off-heap segment so the
-                // block kernels read it through the same native-segment path as mapped F32 weights
-                Scratch s = scratch.get().ensure(TILE_N * k);
-                w.widenRows(n0, n1, s.floats);
-                MemorySegment.copy(s.floats, 0, s.segment, java.lang.foreign.ValueLayout.JAVA_FLOAT, 0,
-                        (n1 - n0) * k);
-                tile(x, m, k, s.segment, 0, n0, n1, out, n);
+                // widen the tile once into an off-heap scratch (L2-resident), which the block kernels then read
+                // through the same native-segment path as mapped F32 weights
+                MemorySegment tileF32 = scratch.get().ensure(TILE_N * k);
+                widen(w, n0, n1, tileF32);
+                tile(x, m, k, tileF32, 0, n0, n1, out, n);
             }
         };
         if ((long) m * n * k < PARALLEL_MIN_WORK) {
