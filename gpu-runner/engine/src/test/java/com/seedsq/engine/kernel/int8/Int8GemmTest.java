@@ -74,18 +74,34 @@ class Int8GemmTest {
     }
 
     @Test
+    void manyRowsWithRaggedEdgesMatchExactly() {
+        // prefill-like row counts: full and partial 4x4 register blocks of the native kernel, and K below, at and
+        // just past the 64-byte step and its 4-byte groups
+        Random rnd = new Random(43);
+        for (int m : new int[]{16, 19, 25}) {
+            for (int n : new int[]{1, 31, 33, 47}) {
+                for (int k : new int[]{1, 3, 4, 5, 63, 66, 129}) {
+                    check(m, n, k, rnd, false);
+                }
+            }
+        }
+    }
+
+    @Test
     void extremeCodesDoNotOverflowAnyIntermediate() {
         // |a·w| is largest at ±127 (and a = -128 is allowed for activations): the Java kernel's 16-bit pair sums
         // and the VNNI kernel's +128 shift are both at their limits here
         Random rnd = new Random(1);
         check(5, 9, 1031, rnd, true);
         check(1, 67, 4099, rnd, true);
+        check(17, 35, 2051, rnd, true);
     }
 
     @Test
     void largeEnoughToRunOnThePoolAndDecodeShape() {
         Random rnd = new Random(9);
         check(9, 100, 300, rnd, false);
+        check(40, 100, 301, rnd, false);
         check(1, 1000, 517, rnd, false);
     }
 
