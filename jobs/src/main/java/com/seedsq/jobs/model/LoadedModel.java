@@ -3,8 +3,10 @@ package com.seedsq.jobs.model;
 import com.seedsq.engine.format.ModelFormatException;
 import com.seedsq.engine.model.Model;
 import com.seedsq.engine.tokenizer.Tokenizer;
+import com.seedsq.engine.tokenizer.hf.HfJsonTokenizer;
 import com.seedsq.engine.tokenizer.sentencepiece.SentencePieceTokenizer;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** A model opened by the engine from its local directory, with its tokenizer. Closing it unmaps the weights. */
@@ -22,20 +24,37 @@ public record LoadedModel(ModelSummary summary, Model model, Tokenizer tokenizer
     }
 
     private static Tokenizer tokenizer(Path dir, ModelSummary summary) {
-        if (summary.format().equals("llama2c")) {
-            if (summary.tokenizer() == null) {
-                throw new ModelFormatException(dir.resolve(summary.checkpoint()), null,
-                        "a llama2.c checkpoint needs its tokenizer: upload tokenizer.bin (or tok*.bin) with it");
+        Path checkpoint = dir.resolve(summary.checkpoint());
+        return switch (summary.format()) {
+            case "llama2c" -> {
+                if (summary.tokenizer() == null) {
+                    throw new ModelFormatException(checkpoint, null,
+                            "a llama2.c checkpoint needs its tokenizer: upload tokenizer.bin (or tok*.bin) with it");
+                }
+                yield SentencePieceTokenizer.load(dir.resolve(summary.tokenizer()));
             }
-            return SentencePieceTokenizer.load(dir.resolve(summary.tokenizer()));
-        }
-        throw new ModelFormatException(dir.resolve(summary.checkpoint()), null,
-                "jobs on " + summary.format() + " models are not supported yet: the engine tokenizes llama2.c models "
-                        + "today (Hugging Face and GGUF tokenizers are being wired in)");
+            case "hf" -> {
+                if (!Files.exists(dir.resolve("tokenizer.json"))) {
+                    throw new ModelFormatException(checkpoint, null,
+                            "a Hugging Face model needs its tokenizer.json: upload it with the model files");
+                }
+                yield HfJsonTokenizer.load(dir);
+            }
+            default -> throw new ModelFormatException(checkpoint, null,
+                    "jobs on " + summary.format() + " models are not supported yet");
+        };
     }
 
     @Override
     public void close() {
-        model.close();
+        try {
+            if (tokenizer instanceof AutoCloseable c) {
+                c.close();
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("could not release the tokenizer", e);
+        } finally {
+            model.close();
+        }
     }
 }
