@@ -10,6 +10,7 @@ import com.seedsq.engine.forward.KvCache;
 import com.seedsq.engine.forward.Transformer;
 import com.seedsq.engine.kernel.Kernels;
 import com.seedsq.engine.kernel.Matrix;
+import com.seedsq.engine.kernel.int8.Int8Gemm;
 import com.seedsq.engine.model.Model;
 import com.seedsq.engine.quant.Granularity;
 import com.seedsq.engine.quant.Int8Quantizer;
@@ -24,7 +25,15 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * α = auto: for every smoothable site, try "off" (no smoothing, s = 1) and α on a grid (0, 0.05, …, 1) and keep the
+ * α = auto, two objectives ({@link Objective}).
+ *
+ * <p><b>CALIBRATION_LOSS</b> (default): the quantized model's next-token NLL on held-out calibration windows. First
+ * every single α of the grid (and "off") for all sites; then, starting from the best of those, layer by layer, every
+ * grid value for that layer's sites, kept only when the loss drops. The result is therefore never worse than the best
+ * single α on this loss, and no worse than not smoothing. Cost: (1 + layers) × |grid| quantized forward passes over
+ * the probe windows.
+ *
+ * <p><b>LOCAL_MSE</b>: for every smoothable site, try "off" (no smoothing, s = 1) and α on a grid (0, 0.05, …, 1) and keep the
  * candidate whose quantized outputs are closest to FP on a sample of calibration activations:
  * {@code Σ_linears Σ (Q(X/s)·Q(W·s)ᵀ − X·Wᵀ)² / Σ (X·Wᵀ)²}, with the level's activation quantization (per token,
  * per chunk = per window, or the static O3 scale from the full statistics) and the configured weight granularity.
@@ -35,8 +44,15 @@ import java.util.TreeMap;
  */
 public final class AlphaSearch {
 
-    /** Calibration activations kept for the search: input chunks per site. */
-    public record Sample(Map<SiteKey, List<ActivationSampler.Chunk>> chunks) {
+    public enum Objective {
+        /** The quantized model's next-token NLL on calibration windows (decoders). */
+        CALIBRATION_LOSS,
+        /** Each site's quantized linear outputs vs FP on sampled activations (cheap, any model, a proxy). */
+        LOCAL_MSE
+    }
+
+    /** Calibration data kept for the search: input chunks per site (LOCAL_MSE) and probe windows (the loss). */
+    public record Sample(Map<SiteKey, List<ActivationSampler.Chunk>> chunks, int[][] windows) {
     }
 
     /** α per site; {@code null} means smoothing is off for the site. */
@@ -56,6 +72,11 @@ public final class AlphaSearch {
 
     /** Runs {@code windows} through the FP model keeping up to {@code maxRows} input rows per site. */
     public static Sample sample(Model model, Kernels fp, int[][] windows, int maxRows) {
+        return sample(model, fp, windows, maxRows, windows);
+    }
+
+    /** As above, keeping {@code probeWindows} for the loss objective. */
+    public static Sample sample(Model model, Kernels fp, int[][] windows, int maxRows, int[][] probeWindows) {
         LinearSites sites = LinearSites.of(model.family(), model.config(), model.weights());
         ActivationSampler s = new ActivationSampler(fp, sites, maxRows);
         Transformer t = Transformer.load(model.family(), model.config(), model.weights(), s, model.file());
@@ -69,7 +90,7 @@ public final class AlphaSearch {
             t.forward(cache, w, false);
             s.sequenceDone();
         }
-        return new Sample(s.chunks());
+        return new Sample(s.chunks(), probeWindows);
     }
 
     /**
@@ -145,6 +166,126 @@ public final class AlphaSearch {
             }
         }
         return new SmoothingPlan(Double.NaN, factors, explicit, alphas);
+    }
+
+    /**
+     * The CALIBRATION_LOSS search (see the class comment); {@code gemm} may be null for fake quantization and is not
+     * closed. {@code choicesOut} receives one entry per site with its layer's loss table.
+     */
+    public static SmoothingPlan searchByLoss(Model model, ActivationStats stats, Sample sample, QuantConfig config,
+                                             double[] grid, Kernels fp, Int8Gemm gemm, List<Choice> choicesOut,
+                                             ProgressListener progress) {
+        if (!model.family().causal()) {
+            throw new IllegalArgumentException(model.family().name() + " is not a decoder: the next-token loss does "
+                    + "not apply; use Objective.LOCAL_MSE");
+        }
+        LinearSites sites = LinearSites.of(model.family(), model.config(), model.weights());
+        Map<SiteKey, float[]> wMax = new TreeMap<>();
+        for (LinearSites.Site site : sites.sites().values()) {
+            if (config.sites().includes(site.group())) {
+                float[] w = new float[stats.channelAbsMax(site.key()).length];
+                for (String n : site.linears()) {
+                    SmoothingPlan.columnAbsMax(Matrix.of(model.weights().tensor(n)), w);
+                }
+                wMax.put(site.key(), w);
+            }
+        }
+        Int8Gemm shared = gemm == null ? null : new Int8Gemm() {
+            @Override
+            public String name() {
+                return gemm.name();
+            }
+
+            @Override
+            public void multiply(com.seedsq.engine.quant.QuantizedMatrix a, com.seedsq.engine.kernel.int8.Int8Weights w,
+                                 com.seedsq.engine.kernel.int8.Int8Output out) {
+                gemm.multiply(a, w, out);
+            }
+        };
+        QuantConfig exec = config.withExecution(gemm == null ? QuantConfig.Execution.FAKE : QuantConfig.Execution.INT8);
+        int layers = model.config().layers();
+        List<Double> candidates = new ArrayList<>();
+        candidates.add(null); // off
+        for (double a : grid) {
+            candidates.add(a);
+        }
+        int total = candidates.size() * (1 + layers), done = 0;
+        java.util.function.Function<Map<SiteKey, Double>, Double> lossOf = alphas -> {
+            SmoothingPlan plan = planFor(sites, wMax, stats, alphas, model.weights());
+            try (QuantizedModel qm = QuantizedModel.prepare(model, stats, exec, plan, shared, ProgressListener.NONE)) {
+                var r = new com.seedsq.engine.eval.Perplexity(qm.transformer(fp), sample.windows()[0][0])
+                        .evaluateSequences(java.util.Arrays.asList(sample.windows()), maxLen(sample.windows()));
+                return r.nll() / r.count();
+            }
+        };
+        // 1. one α for every site
+        Map<SiteKey, Double> best = null;
+        double bestLoss = Double.POSITIVE_INFINITY;
+        Map<String, Double> uniform = new LinkedHashMap<>();
+        for (Double a : candidates) {
+            Map<SiteKey, Double> alphas = new TreeMap<>();
+            wMax.keySet().forEach(k -> alphas.put(k, a));
+            double loss = lossOf.apply(alphas);
+            uniform.put(a == null ? "off" : a.toString(), loss);
+            if (loss < bestLoss) {
+                bestLoss = loss;
+                best = alphas;
+            }
+            progress.progress(++done / (double) total, "alpha search: all sites " + (a == null ? "off" : a)
+                    + ": loss " + loss);
+        }
+        double offLoss = uniform.get("off");
+        // 2. layer by layer from the best uniform choice
+        for (int l = 0; l < layers; l++) {
+            final int layer = l;
+            List<SiteKey> here = wMax.keySet().stream().filter(k -> k.layer() == layer).toList();
+            Map<String, Double> table = new LinkedHashMap<>();
+            for (Double a : candidates) {
+                Map<SiteKey, Double> alphas = new TreeMap<>(best);
+                here.forEach(k -> alphas.put(k, a));
+                double loss = alphas.equals(best) ? bestLoss : lossOf.apply(alphas);
+                table.put(a == null ? "off" : a.toString(), loss);
+                if (loss < bestLoss) {
+                    bestLoss = loss;
+                    best = alphas;
+                }
+                progress.progress(++done / (double) total, "alpha search: layer " + layer + " "
+                        + (a == null ? "off" : a) + ": loss " + loss);
+            }
+            if (choicesOut != null) {
+                for (SiteKey k : here) {
+                    choicesOut.add(new Choice(k, best.get(k), bestLoss, offLoss, table));
+                }
+            }
+        }
+        return planFor(sites, wMax, stats, best, model.weights());
+    }
+
+    private static int maxLen(int[][] windows) {
+        int m = 0;
+        for (int[] w : windows) {
+            m = Math.max(m, w.length);
+        }
+        return m;
+    }
+
+    /** A plan with the given α per site (null: off). */
+    static SmoothingPlan planFor(LinearSites sites, Map<SiteKey, float[]> wMax, ActivationStats stats,
+                                 Map<SiteKey, Double> alphas, WeightSource weights) {
+        Map<SiteKey, float[]> factors = new TreeMap<>();
+        Map<SiteKey, Double> chosen = new TreeMap<>();
+        java.util.Set<SiteKey> explicit = new java.util.TreeSet<>();
+        alphas.forEach((k, a) -> {
+            if (a != null) {
+                factors.put(k, SmoothingFactors.compute(stats.channelAbsMax(k), wMax.get(k), a));
+                chosen.put(k, a);
+                LinearSites.Site s = sites.site(k);
+                if (!s.group().foldable() || s.norm() == null || !weights.has(s.norm())) {
+                    explicit.add(k);
+                }
+            }
+        });
+        return new SmoothingPlan(Double.NaN, factors, explicit, chosen);
     }
 
     /** Relative output error of one site's linears with factors s (null: unsmoothed). */

@@ -10,9 +10,10 @@ import com.seedsq.engine.quant.Granularity;
  * @param weights   weight scales per TENSOR (the paper) or per CHANNEL; NAIVE is always per tensor
  * @param sites     which sites to smooth (default: the norm-fed ones, as the paper)
  * @param execution real INT8 GEMM, or fake quantization (quantize, dequantize, FP32 matmul)
+ * @param autoObjective what α = auto minimises (default: the calibration loss for decoders)
  */
 public record QuantConfig(QuantLevel level, double alpha, Granularity weights, SiteSelection sites,
-                          Execution execution) {
+                          Execution execution, AlphaSearch.Objective autoObjective) {
 
     public enum Execution {
         /** INT8 × INT8 → INT32 GEMM ({@code kernel.int8}), one dequantization per output. */
@@ -31,10 +32,17 @@ public record QuantConfig(QuantLevel level, double alpha, Granularity weights, S
         if (!Double.isNaN(alpha) && !(alpha >= 0 && alpha <= 1)) {
             throw new IllegalArgumentException("alpha must lie in [0, 1], got " + alpha);
         }
+        if (autoObjective == null) {
+            autoObjective = AlphaSearch.Objective.CALIBRATION_LOSS;
+        }
         if (level == QuantLevel.NAIVE) {
             weights = Granularity.TENSOR;
             sites = SiteSelection.NONE;
         }
+    }
+
+    public QuantConfig(QuantLevel level, double alpha, Granularity weights, SiteSelection sites, Execution execution) {
+        this(level, alpha, weights, sites, execution, AlphaSearch.Objective.CALIBRATION_LOSS);
     }
 
     public static QuantConfig of(QuantLevel level, double alpha, Granularity weights) {
@@ -57,14 +65,18 @@ public record QuantConfig(QuantLevel level, double alpha, Granularity weights, S
 
     public QuantConfig withLevel(QuantLevel l) {
         return new QuantConfig(l, alpha, weights, l == QuantLevel.NAIVE ? SiteSelection.NONE
-                : sites == SiteSelection.NONE ? SiteSelection.FOLDABLE : sites, execution);
+                : sites == SiteSelection.NONE ? SiteSelection.FOLDABLE : sites, execution, autoObjective);
     }
 
     public QuantConfig withExecution(Execution e) {
-        return new QuantConfig(level, alpha, weights, sites, e);
+        return new QuantConfig(level, alpha, weights, sites, e, autoObjective);
     }
 
     public QuantConfig withSites(SiteSelection s) {
-        return new QuantConfig(level, alpha, weights, s, execution);
+        return new QuantConfig(level, alpha, weights, s, execution, autoObjective);
+    }
+
+    public QuantConfig withAutoObjective(AlphaSearch.Objective o) {
+        return new QuantConfig(level, alpha, weights, sites, execution, o);
     }
 }

@@ -189,13 +189,19 @@ public final class SmoothQuant {
             need += windows[n++].length;
         }
         try (VectorKernels fp = new VectorKernels()) {
-            return AlphaSearch.sample(model, fp, java.util.Arrays.copyOf(windows, n), maxRowsPerSite);
+            return AlphaSearch.sample(model, fp, java.util.Arrays.copyOf(windows, n), maxRowsPerSite,
+                    java.util.Arrays.copyOf(windows, Math.min(windows.length, AUTO_LOSS_WINDOWS)));
         }
     }
 
+    /** Calibration windows on which α = auto's loss objective runs the quantized model. */
+    public static final int AUTO_LOSS_WINDOWS = 8;
+
     /**
-     * The smoothing plan for {@code config}: fixed α from the statistics, or α = auto searched per site on
-     * {@code sample} ({@link AlphaSearch}); {@code choices} (may be null) receives the search's table.
+     * The smoothing plan for {@code config}: fixed α from the statistics, or α = auto searched on {@code sample}
+     * ({@link AlphaSearch}: by default the calibration loss over the grid 0, 0.1, …, 1 and "off", first uniform then
+     * layer by layer; LOCAL_MSE, or any non-decoder, per site over 0, 0.05, …, 1); {@code choices} (may be null)
+     * receives the search's table.
      */
     public static SmoothingPlan plan(Model model, ActivationStats stats, AlphaSearch.Sample sample, QuantConfig config,
                                      List<AlphaSearch.Choice> choices, ProgressListener progress) {
@@ -209,6 +215,16 @@ public final class SmoothQuant {
             throw new IllegalArgumentException("alpha=auto needs an activation sample (sampleActivations)");
         }
         try (VectorKernels fp = new VectorKernels()) {
+            if (config.autoObjective() == AlphaSearch.Objective.CALIBRATION_LOSS && model.family().causal()) {
+                double[] grid = new double[11];
+                for (int i = 0; i <= 10; i++) {
+                    grid[i] = i / 10.0;
+                }
+                try (Int8Gemm gemm = config.execution() == QuantConfig.Execution.INT8
+                        ? Int8Kernels.best(Runtime.getRuntime().availableProcessors()) : null) {
+                    return AlphaSearch.searchByLoss(model, stats, sample, config, grid, fp, gemm, choices, progress);
+                }
+            }
             return AlphaSearch.search(model, stats, sample, config, AlphaSearch.defaultGrid(), fp, choices, progress);
         }
     }

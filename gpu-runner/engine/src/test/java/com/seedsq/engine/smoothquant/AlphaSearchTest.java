@@ -20,7 +20,10 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** α = auto on a random model: the per-site choice is the grid's minimum, and the report runs with it. */
+/**
+ * α = auto on a random model: LOCAL_MSE picks each site's grid minimum; CALIBRATION_LOSS is never worse than any
+ * single α or no smoothing on its probe windows; the report runs with it.
+ */
 class AlphaSearchTest {
 
     static VectorKernels kernels;
@@ -36,6 +39,14 @@ class AlphaSearchTest {
     @AfterAll
     static void done() {
         kernels.close();
+    }
+
+    private static double loss(Model model, ActivationStats stats, QuantConfig c, SmoothingPlan plan, int[][] probe) {
+        try (QuantizedModel qm = QuantizedModel.prepare(model, stats, c, plan, null, ProgressListener.NONE)) {
+            var r = new com.seedsq.engine.eval.Perplexity(qm.transformer(kernels), 1)
+                    .evaluateSequences(java.util.Arrays.asList(probe), 64);
+            return r.nll() / r.count();
+        }
     }
 
     @Test
@@ -80,6 +91,24 @@ class AlphaSearchTest {
                     }
                 }
             }
+            // the loss objective: never worse than any single alpha (or none) on the probe windows
+            int[][] probe = java.util.Arrays.copyOf(windows, 3);
+            AlphaSearch.Sample withProbe = AlphaSearch.sample(model, kernels, windows, 128, probe);
+            QuantConfig o2 = new QuantConfig(QuantLevel.O2, QuantConfig.AUTO, Granularity.TENSOR,
+                    SiteSelection.FOLDABLE, QuantConfig.Execution.FAKE);
+            double[] grid = {0, 0.25, 0.5, 0.75, 1};
+            List<AlphaSearch.Choice> layerChoices = new ArrayList<>();
+            SmoothingPlan auto = AlphaSearch.searchByLoss(model, stats, withProbe, o2, grid, kernels, null,
+                    layerChoices, ProgressListener.NONE);
+            assertEquals(4, layerChoices.size());
+            double autoLoss = loss(model, stats, o2, auto, probe);
+            assertEquals(layerChoices.getLast().error(), autoLoss, 1e-12);
+            assertTrue(autoLoss <= loss(model, stats, o2, SmoothingPlan.none(), probe) + 1e-12);
+            for (double a : grid) {
+                SmoothingPlan fixed = SmoothQuant.smooth(model, stats, a, SiteSelection.FOLDABLE);
+                assertTrue(autoLoss <= loss(model, stats, o2, fixed, probe) + 1e-12, "alpha " + a);
+            }
+
             SmoothQuant.ReportSpec spec = new SmoothQuant.ReportSpec(new EvalSpec(64, 63), new CalibrationSpec(4, 64),
                     QuantConfig.AUTO, Granularity.TENSOR, SiteSelection.FOLDABLE,
                     List.of(Variant.FP32, Variant.O1), 1, QuantConfig.Execution.INT8);
