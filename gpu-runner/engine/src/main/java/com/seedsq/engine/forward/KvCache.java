@@ -1,7 +1,9 @@
 package com.seedsq.engine.forward;
 
 /**
- * Keys and values of past positions, per layer, as [capacity, kvDim] row-major float arrays. Keys are stored after
+ * Keys and values of past positions, per layer. Values are [capacity, kvDim] row-major; keys are stored transposed,
+ * [kvDim, capacity], so that one query's scores over all positions are kvDim/heads contiguous axpys (vectorised along
+ * positions, which stays efficient even for 8-dimensional heads). Keys are stored after
  * RoPE, so decoding a new token never revisits old ones.
  */
 public final class KvCache {

@@ -239,7 +239,12 @@ public final class Transformer {
             kernels.rope(k, m, kvd, config.kvHeads(), hd, start, config.ropeTheta(), pk);
         }
         float[] keys = cache.keys[l], values = cache.values[l];
-        System.arraycopy(k, 0, keys, start * kvd, m * kvd);
+        int capacity = cache.capacity();
+        for (int i = 0; i < m; i++) {
+            for (int c = 0; c < kvd; c++) {
+                keys[c * capacity + start + i] = k[i * kvd + c]; // transposed: see KvCache
+            }
+        }
         System.arraycopy(v, 0, values, start * kvd, m * kvd);
 
         float[] out = new float[m * qd];
@@ -257,8 +262,10 @@ public final class Transformer {
                 SCORES.set(scores);
             }
             int qo = i * qd + head * hd;
-            for (int t = 0; t < visible; t++) {
-                scores[t] = kernels.dot(q, qo, keys, t * kvd + kvHead * hd, hd) * scale;
+            // scores[t] = scale * q . key[t], accumulated one head dimension at a time along t
+            java.util.Arrays.fill(scores, 0, visible, 0f);
+            for (int dd = 0; dd < hd; dd++) {
+                kernels.axpy(q[qo + dd] * scale, keys, (kvHead * hd + dd) * capacity, scores, 0, visible);
             }
             kernels.softmax(scores, 0, visible);
             for (int t = 0; t < visible; t++) {
