@@ -323,22 +323,41 @@ class Int8ExportTest {
             assertEquals(model.config().kvHeads(), cfg.get("num_key_value_heads"));
 
             // as stored (HF family, halves RoPE, as vLLM runs it): same function up to float summation order
-            try (QuantizedModel qm = SmoothQuant.quantize(model, stats, o1Channel(), ProgressListener.NONE);
-                 ImportedModel hf = Int8Import.open(tmp.resolve("o1"), Int8Import.Options.defaults().asStored())) {
-                assertEquals(Families.LLAMA, hf.model().family());
-                assertFalse(hf.sourceLayoutRestored());
-                double maxDiff = 0, maxAbs = 0;
-                for (int[] w : windows) {
-                    float[] x = logits(qm.transformer(kernels), w), y = logits(hf.transformer(kernels), w);
-                    for (int i = 0; i < x.length; i++) {
-                        maxDiff = Math.max(maxDiff, Math.abs(x[i] - y[i]));
-                        maxAbs = Math.max(maxAbs, Math.abs(x[i]));
-                    }
-                }
-                // INT8 activations can flip a code on a rounding tie, so allow a little more than FP32 noise
-                assertTrue(maxDiff < 1e-2 * Math.max(1, maxAbs), "HF-layout import differs by " + maxDiff);
-            }
+            double d = maxDiffAsStored(model, stats, o1Channel(), tmp.resolve("o1"), windows);
+            System.out.printf("random llama2c, O1/channel, imported as HF halves layout: max |logit diff| %.3g%n", d);
         }
+    }
+
+    /**
+     * Max |Δ logit| between the in-memory model and the export run as stored (HF family, halves RoPE): the attention
+     * dot products sum in another order, so float noise, and rarely an activation code flipped by it.
+     */
+    static double maxDiffAsStored(Model model, ActivationStats stats, QuantConfig qc, Path out, int[][] windows) {
+        try (QuantizedModel qm = SmoothQuant.quantize(model, stats, qc, ProgressListener.NONE);
+             ImportedModel hf = Int8Import.open(out, Int8Import.Options.defaults().asStored())) {
+            assertEquals(Families.LLAMA, hf.model().family());
+            assertFalse(hf.sourceLayoutRestored());
+            double maxDiff = 0, maxAbs = 0;
+            for (int[] w : windows) {
+                float[] x = logits(qm.transformer(kernels), w), y = logits(hf.transformer(kernels), w);
+                for (int i = 0; i < x.length; i++) {
+                    maxDiff = Math.max(maxDiff, Math.abs(x[i] - y[i]));
+                    maxAbs = Math.max(maxAbs, Math.abs(x[i]));
+                }
+            }
+            assertTrue(maxDiff < 1e-2 * Math.max(1, maxAbs), "HF-layout import differs by " + maxDiff);
+            return maxDiff;
+        }
+    }
+
+    @Test
+    void rejectsADirectoryThatIsNotAnInt8Export() throws Exception {
+        try (Model model = randomHfModel(tmp.resolve("fp"), SMALL, 9)) {
+            assertNotNull(model);
+        }
+        var e = assertThrows(com.seedsq.engine.format.ModelFormatException.class,
+                () -> Int8Import.open(tmp.resolve("fp")));
+        assertTrue(e.getMessage().contains("quantization_config"), e.getMessage());
     }
 
     /** A model whose linears dominate: model.safetensors ≤ 0.27 × the FP32 weights. */
@@ -369,6 +388,8 @@ class Int8ExportTest {
             windows[1][0] = 1;
             Int8Export.Result o1 = roundTrip(model, stats, o1Channel(), tmp.resolve("o1"), windows);
             Int8Export.Result o3 = roundTrip(model, stats, o3Tensor(), tmp.resolve("o3"), windows);
+            System.out.printf("stories260K, O3/tensor, imported as HF halves layout: max |logit diff| %.3g%n",
+                    maxDiffAsStored(model, stats, o3Tensor(), tmp.resolve("o3"), windows));
             // with the tokenizer copied in
             try (QuantizedModel qm = SmoothQuant.quantize(model, stats, o1Channel(), ProgressListener.NONE)) {
                 Int8Export.write(qm, tmp.resolve("tok"), List.of(tok));
