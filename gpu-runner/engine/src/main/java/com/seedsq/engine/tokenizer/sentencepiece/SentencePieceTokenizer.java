@@ -31,6 +31,8 @@ public final class SentencePieceTokenizer implements Tokenizer {
     private final int spaceId;
     /** For byte-fallback pieces {@code <0xXX>}: the byte (0..255); -1 for ordinary pieces. */
     private final int[] byteOf;
+    private final java.util.concurrent.ConcurrentHashMap<Long, Integer> merges =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public SentencePieceTokenizer(SentencePieceVocab vocab) {
         this.vocab = vocab;
@@ -157,10 +159,16 @@ public final class SentencePieceTokenizer implements Tokenizer {
     }
 
     private void offer(PriorityQueue<Candidate> queue, Node left, Node right) {
-        int merged = vocab.id(vocab.piece(left.id) + vocab.piece(right.id));
+        int merged = mergeOf(left.id, right.id);
         if (merged >= 0) {
             queue.add(new Candidate(left, right, left.version, right.version, merged, vocab.score(merged)));
         }
+    }
+
+    /** The piece id of two pieces concatenated, or -1; memoised, as a corpus asks for the same pairs many times. */
+    private int mergeOf(int left, int right) {
+        return merges.computeIfAbsent(((long) left << 32) | right,
+                key -> vocab.id(vocab.piece(left) + vocab.piece(right)));
     }
 
     /**
