@@ -1,6 +1,7 @@
 package com.seedsq.engine.forward;
 
 import java.util.Arrays;
+import java.util.function.IntConsumer;
 import java.util.function.IntPredicate;
 
 /** Greedy (argmax) generation: prefill the prompt in one batch, then decode one token at a time. */
@@ -16,7 +17,7 @@ public final class Generator {
      * Continues {@code prompt} (non-empty, usually starting with BOS) by up to {@code steps} tokens, stopping early
      * when {@code stop} accepts a token (which is then not returned). Each new token goes to {@code onToken}.
      */
-    public int[] greedy(int[] prompt, int steps, IntPredicate stop, java.util.function.IntConsumer onToken) {
+    public int[] greedy(int[] prompt, int steps, IntPredicate stop, IntConsumer onToken) {
         KvCache cache = model.newCache(Math.min(model.config().maxSeq(), prompt.length + steps));
         int limit = Math.min(steps, cache.capacity() - prompt.length + 1);
         int[] out = new int[Math.max(0, limit)];

@@ -16,6 +16,7 @@ import com.seedsq.engine.tensor.TensorData;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.function.IntConsumer;
 
 import static com.seedsq.engine.model.TensorRole.*;
 
@@ -228,7 +229,7 @@ public final class Transformer {
     }
 
     private float[] attention(int l, Layer w, KvCache cache, float[] h, int m, int start) {
-        int d = config.hiddenSize(), qd = config.qDim(), kvd = config.kvDim(), hd = config.headDim();
+        int qd = config.qDim(), kvd = config.kvDim(), hd = config.headDim();
         int heads = config.heads(), group = config.groupSize();
         float[] q = linear(h, m, w.q(), w.qBias());
         float[] k = linear(h, m, w.k(), w.kBias());
@@ -252,7 +253,7 @@ public final class Transformer {
         int visibleAll = start + m;
         // one work item per (token, head): enough items to keep every core busy even when decoding one token;
         // tiny attention (small models, short contexts) is cheaper than handing work to other threads
-        java.util.function.IntConsumer perItem = item -> {
+        IntConsumer perItem = item -> {
             int i = item / heads, head = item % heads;
             int kvHead = head / group;
             int visible = family.causal() ? start + i + 1 : visibleAll;
@@ -263,7 +264,7 @@ public final class Transformer {
             }
             int qo = i * qd + head * hd;
             // scores[t] = scale * q . key[t], accumulated one head dimension at a time along t
-            java.util.Arrays.fill(scores, 0, visible, 0f);
+            Arrays.fill(scores, 0, visible, 0f);
             for (int dd = 0; dd < hd; dd++) {
                 kernels.axpy(q[qo + dd] * scale, keys, (kvHead * hd + dd) * capacity, scores, 0, visible);
             }
