@@ -1,5 +1,6 @@
 package com.seedsq.engine.export;
 
+import com.seedsq.engine.calib.ActivationStats;
 import com.seedsq.engine.calib.SiteKey;
 import com.seedsq.engine.format.WeightSource;
 import com.seedsq.engine.format.hf.HfCheckpoint;
@@ -53,7 +54,8 @@ import java.util.Map;
  *       untied lm_head) as the (smoothed) model holds it: F32 for smoothed norms, the original dtype otherwise.
  *       Names are HF LLaMA names; for a llama2.c source the q/k rows (codes, per-channel scales, biases) are
  *       permuted from interleaved to HF's halves RoPE layout.</li>
- *   <li>{@code smoothing_factors.safetensors}: s per smoothed site ({@link SmoothingPlan#save}), when smoothed.</li>
+ *   <li>{@code smoothing_factors.safetensors}: s per smoothed site ({@link SmoothingPlan#save}), when smoothed;
+ *       {@code activation_stats.safetensors}: the calibration abs-max statistics, when given.</li>
  *   <li>{@code sq_export.json}: level, weight/activation granularity, α (global and per site), smoothed and
  *       explicit sites, the source's family and RoPE layout, engine version, byte counts.</li>
  *   <li>tokenizer files, copied under their own names when given.</li>
@@ -67,6 +69,7 @@ public final class Int8Export {
     public static final String CONFIG_FILE = HfCheckpoint.CONFIG;
     public static final String INFO_FILE = "sq_export.json";
     public static final String SMOOTHING_FILE = "smoothing_factors.safetensors";
+    public static final String STATS_FILE = "activation_stats.safetensors";
     /** The {@code format} value of {@code sq_export.json}. */
     public static final String INFO_FORMAT = "sq-int8-export";
     public static final int INFO_VERSION = 1;
@@ -109,6 +112,16 @@ public final class Int8Export {
      * copies {@code tokenizerFiles} (e.g. {@code tokenizer.json}, {@code tok512.bin}) next to it.
      */
     public static Result write(QuantizedModel qm, Path outDir, List<Path> tokenizerFiles) throws IOException {
+        return write(qm, outDir, tokenizerFiles, null);
+    }
+
+    /**
+     * As {@link #write(QuantizedModel, Path, List)}, and also saves the calibration statistics the model was
+     * quantized with as {@code activation_stats.safetensors} ({@link ActivationStats#save}) when {@code stats} is
+     * not null.
+     */
+    public static Result write(QuantizedModel qm, Path outDir, List<Path> tokenizerFiles, ActivationStats stats)
+            throws IOException {
         Model model = qm.model();
         ModelFamily family = model.family();
         ModelConfig c = model.config();
@@ -154,6 +167,12 @@ public final class Int8Export {
             files.add(smoothing);
         }
 
+        Path statsFile = null;
+        if (stats != null) {
+            statsFile = stats.save(outDir.resolve(STATS_FILE));
+            files.add(statsFile);
+        }
+
         Map<String, Object> config = hfConfig(model);
         config.put("quantization_config", quantizationConfig(qc, fp32 / (double) modelBytes));
         Path configFile = outDir.resolve(CONFIG_FILE);
@@ -172,7 +191,7 @@ public final class Int8Export {
 
         Result r = new Result(outDir, List.of(), modelBytes, qm.int8Bytes(), fp32, source, qm.linears().size());
         Path info = outDir.resolve(INFO_FILE);
-        writeJson(info, info(qm, permute, smoothing, tokenizers, r));
+        writeJson(info, info(qm, permute, smoothing, statsFile, tokenizers, r));
         files.add(info);
         return new Result(outDir, List.copyOf(files), modelBytes, r.int8Bytes(), fp32, source,
                 qm.linears().size());
@@ -307,7 +326,7 @@ public final class Int8Export {
         return a;
     }
 
-    private static Map<String, Object> info(QuantizedModel qm, boolean permuted, Path smoothing,
+    private static Map<String, Object> info(QuantizedModel qm, boolean permuted, Path smoothing, Path stats,
                                             List<String> tokenizers, Result r) {
         QuantConfig qc = qm.config();
         SmoothingPlan plan = qm.plan();
@@ -335,6 +354,7 @@ public final class Int8Export {
         m.put("alphas", plan.alphasByName());
         m.put("explicit_sites", plan.explicit().stream().map(SiteKey::toString).toList());
         m.put("smoothing_factors", smoothing == null ? null : smoothing.getFileName().toString());
+        m.put("activation_stats", stats == null ? null : stats.getFileName().toString());
         m.put("tokenizer_files", tokenizers);
         m.put("quantized_linears", r.quantizedLinears());
         Map<String, Object> bytes = new LinkedHashMap<>();

@@ -392,8 +392,20 @@ class Int8ExportTest {
                     maxDiffAsStored(model, stats, o3Tensor(), tmp.resolve("o3"), windows));
             // with the tokenizer copied in
             try (QuantizedModel qm = SmoothQuant.quantize(model, stats, o1Channel(), ProgressListener.NONE)) {
-                Int8Export.write(qm, tmp.resolve("tok"), List.of(tok));
+                Int8Export.Result r = Int8Export.write(qm, tmp.resolve("tok"), List.of(tok), stats);
                 assertEquals(Files.size(tok), Files.size(tmp.resolve("tok/tok512.bin")));
+                assertTrue(r.files().contains(tmp.resolve("tok/" + Int8Export.STATS_FILE)));
+                ActivationStats back = ActivationStats.load(tmp.resolve("tok/" + Int8Export.STATS_FILE));
+                assertEquals(stats.absMax().keySet(), back.absMax().keySet());
+                stats.absMax().forEach((k, v) -> assertArrayEquals(v, back.absMax().get(k), k.toString()));
+                Map<String, Object> info = HfCheckpoint.readJsonObject(tmp.resolve("tok/sq_export.json"));
+                assertEquals(List.of("tok512.bin"), info.get("tokenizer_files"));
+                assertEquals(Int8Export.STATS_FILE, info.get("activation_stats"));
+                assertEquals("llama2c", ((Map<?, ?>) info.get("source")).get("family"));
+                assertEquals(Int8Export.SMOOTHING_FILE, info.get("smoothing_factors"));
+                var plan = com.seedsq.engine.smoothquant.SmoothingPlan.load(
+                        tmp.resolve("tok/" + Int8Export.SMOOTHING_FILE));
+                assertEquals(qm.plan().factors().keySet(), plan.factors().keySet());
             }
             long linear = 0, embed = model.weights().tensor(
                     model.family().tensorName(TensorRole.EMBED)).elementCount();
