@@ -16,7 +16,7 @@ public interface Int8Gemm extends AutoCloseable {
 
     /** {@code acc[m·N + n] = Σ_k A[m,k]·W[n,k]}. */
     default void multiplyInt32(QuantizedMatrix a, Int8Weights w, int[] acc) {
-        multiply(a, w, Int8Output.int32(acc, a, w));
+        multiply(a, w, Int8Output.int32(acc, w));
     }
 
     /** {@code out[m·N + n] = acc · aScale[m or 0] · wScale[n or 0] + bias[n]}; {@code bias} may be null. */

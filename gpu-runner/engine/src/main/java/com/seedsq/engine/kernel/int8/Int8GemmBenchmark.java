@@ -75,6 +75,10 @@ public final class Int8GemmBenchmark {
         return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     }
 
+    /** One timed kernel call; the argument picks the weight copy. */
+    private record Candidate(String name, IntConsumer call) {
+    }
+
     private static void run(Shape s, VectorKernels fp32, List<Int8Gemm> int8, Optional<OneDnnGemm> oneDnn) {
         SplittableRandom rnd = new SplittableRandom(s.k * 31L + s.m);
         float[] x = gaussian(s.m * s.k, rnd);
@@ -83,62 +87,77 @@ public final class Int8GemmBenchmark {
         for (int c = 0; c < copies; c++) {
             wf[c] = Matrix.ofFloats("w", s.n, s.k, gaussian(s.n * s.k, rnd));
         }
-        float[] outF = new float[s.m * s.n];
-        double fpSeconds = time(i -> fp32.matmul(x, s.m, wf[i % copies], outF));
-        report(s, "fp32-" + fp32.getClass().getSimpleName(), fpSeconds, fpSeconds);
-
         int int8Copies = s.m == 1 ? (int) Math.max(1, GEMV_WORKING_SET / ((long) s.n * s.k)) : 1;
         Int8Weights[] wq = new Int8Weights[int8Copies];
         for (int c = 0; c < int8Copies; c++) {
             float[] w = c < copies ? floats(wf[c]) : gaussian(s.n * s.k, rnd);
             wq[c] = Int8Weights.of(Int8Quantizer.weights(w, s.n, s.k, Granularity.CHANNEL));
         }
-        wf[0] = null;
         QuantizedMatrix a = Int8Quantizer.activations(x, s.m, s.k, Granularity.TOKEN, null);
+
+        List<Candidate> candidates = new ArrayList<>();
+        float[] outF = new float[s.m * s.n];
+        candidates.add(new Candidate("fp32-" + fp32.getClass().getSimpleName(),
+                i -> fp32.matmul(x, s.m, wf[i % copies], outF)));
         float[] out = new float[s.m * s.n];
         for (Int8Gemm g : int8) {
-            double seconds = time(i -> g.multiply(a, wq[i % int8Copies], null, out));
-            report(s, "int8-" + g.name(), seconds, fpSeconds);
+            candidates.add(new Candidate("int8-" + g.name(), i -> g.multiply(a, wq[i % int8Copies], null, out)));
         }
-        oneDnn.ifPresent(dnnl -> compareWithOneDnn(s, dnnl, a, wq, int8.getLast(), fpSeconds));
-    }
+        // oneDNN returns INT32 only: it is compared with our fastest kernel's INT32 output, not the fused one
+        Int8Gemm ours = int8.getLast();
+        oneDnn.ifPresent(dnnl -> {
+            int[] theirs = new int[s.m * s.n], mine = new int[s.m * s.n];
+            dnnl.multiplyInt32(a, wq[0], theirs);
+            ours.multiplyInt32(a, wq[0], mine);
+            if (!Arrays.equals(theirs, mine)) {
+                throw new IllegalStateException("oneDNN and " + ours.name() + " disagree on " + s);
+            }
+            candidates.add(new Candidate("int8-onednn (int32)", i -> dnnl.multiplyInt32(a, wq[i % int8Copies],
+                    theirs)));
+            candidates.add(new Candidate("int8-" + ours.name() + " (int32)",
+                    i -> ours.multiplyInt32(a, wq[i % int8Copies], mine)));
+        });
 
-    /** oneDNN returns INT32 only, so it is compared with our last (fastest) kernel's INT32 output, not the fused one. */
-    private static void compareWithOneDnn(Shape s, OneDnnGemm dnnl, QuantizedMatrix a, Int8Weights[] wq, Int8Gemm ours,
-                                          double fpSeconds) {
-        int[] theirs = new int[s.m * s.n], mine = new int[s.m * s.n];
-        dnnl.multiplyInt32(a, wq[0], theirs);
-        ours.multiplyInt32(a, wq[0], mine);
-        if (!Arrays.equals(theirs, mine)) {
-            throw new IllegalStateException("oneDNN and " + ours.name() + " disagree on " + s);
+        double[] seconds = time(candidates);
+        for (int c = 0; c < seconds.length; c++) {
+            report(s, candidates.get(c).name(), seconds[c], seconds[0]);
         }
-        double dnnlSeconds = time(i -> dnnl.multiplyInt32(a, wq[i % wq.length], theirs));
-        double oursSeconds = time(i -> ours.multiplyInt32(a, wq[i % wq.length], mine));
-        report(s, "int8-onednn (int32)", dnnlSeconds, fpSeconds);
-        report(s, "int8-" + ours.name() + " (int32)", oursSeconds, fpSeconds);
-        System.out.printf(Locale.ROOT, "%-28s %s / oneDNN = %.2f%n", s, ours.name(), dnnlSeconds / oursSeconds);
+        if (oneDnn.isPresent()) {
+            int n = seconds.length;
+            System.out.printf(Locale.ROOT, "%-28s %s / oneDNN = %.2f%n", s, ours.name(), seconds[n - 2] / seconds[n - 1]);
+        }
     }
 
     /**
-     * Seconds per call, the best of {@value #REPEATS} runs: on a shared machine interference only ever adds time, so
-     * the fastest run is the closest to what the kernel can do. Each run is long enough to average out the timer.
+     * Seconds per call of each candidate, the best of {@value #REPEATS} runs. Runs are interleaved (a run of each,
+     * then again), so that load from other processes, which comes and goes, hits all candidates alike; and the best
+     * run is kept because interference only ever adds time. Each run lasts about half the warm-up, long enough to
+     * average out the timer.
      */
-    private static double time(IntConsumer call) {
-        int calls = 0;
-        long t0 = System.nanoTime();
-        while (System.nanoTime() - t0 < MIN_SECONDS * 1e9 || calls < 3) {
-            call.accept(calls++); // warm-up, and sizes a run
-        }
-        int perRun = Math.max(1, calls / 2);
-        double[] runs = new double[REPEATS];
-        for (int r = 0; r < REPEATS; r++) {
-            long start = System.nanoTime();
-            for (int i = 0; i < perRun; i++) {
-                call.accept(i);
+    private static double[] time(List<Candidate> candidates) {
+        int[] perRun = new int[candidates.size()];
+        for (int c = 0; c < perRun.length; c++) {
+            IntConsumer call = candidates.get(c).call();
+            int calls = 0;
+            long t0 = System.nanoTime();
+            while (System.nanoTime() - t0 < MIN_SECONDS * 1e9 || calls < 3) {
+                call.accept(calls++); // warm-up, and sizes a run
             }
-            runs[r] = (System.nanoTime() - start) / 1e9 / perRun;
+            perRun[c] = Math.max(1, calls / 2);
         }
-        return Arrays.stream(runs).min().orElseThrow();
+        double[] best = new double[perRun.length];
+        Arrays.fill(best, Double.POSITIVE_INFINITY);
+        for (int r = 0; r < REPEATS; r++) {
+            for (int c = 0; c < perRun.length; c++) {
+                IntConsumer call = candidates.get(c).call();
+                long start = System.nanoTime();
+                for (int i = 0; i < perRun[c]; i++) {
+                    call.accept(i);
+                }
+                best[c] = Math.min(best[c], (System.nanoTime() - start) / 1e9 / perRun[c]);
+            }
+        }
+        return best;
     }
 
     private static void report(Shape s, String kernel, double seconds, double fpSeconds) {

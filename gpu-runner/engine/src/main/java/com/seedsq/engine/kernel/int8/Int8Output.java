@@ -12,11 +12,22 @@ public sealed interface Int8Output {
 
     void put(int m, int n, int acc);
 
+    /**
+     * Throws unless this output fits {@code A · Wᵀ}. Kernels call it first: the native one writes into these arrays
+     * without bounds checks.
+     */
+    void check(QuantizedMatrix a, Int8Weights w);
+
     /** Row-major [M, N] accumulators. */
     record Int32(int[] acc, int n) implements Int8Output {
         @Override
         public void put(int m, int col, int value) {
             acc[m * n + col] = value;
+        }
+
+        @Override
+        public void check(QuantizedMatrix a, Int8Weights w) {
+            checkShape(acc.length, n, a, w);
         }
     }
 
@@ -28,29 +39,37 @@ public sealed interface Int8Output {
             float v = value * aScales[aPerRow ? m : 0] * wScales[wPerRow ? col : 0];
             out[m * n + col] = bias == null ? v : v + bias[col];
         }
+
+        @Override
+        public void check(QuantizedMatrix a, Int8Weights w) {
+            checkShape(out.length, n, a, w);
+            if (aScales.length < (aPerRow ? a.rows() : 1) || wScales.length < (wPerRow ? w.rows() : 1)) {
+                throw new IllegalArgumentException("too few scales: " + aScales.length + " for A, " + wScales.length
+                        + " for W");
+            }
+            if (bias != null && bias.length != n) {
+                throw new IllegalArgumentException(n + " outputs but " + bias.length + " biases");
+            }
+        }
     }
 
-    static Int32 int32(int[] acc, QuantizedMatrix a, Int8Weights w) {
-        check(acc.length, a, w);
+    static Int32 int32(int[] acc, Int8Weights w) {
         return new Int32(acc, w.rows());
     }
 
+    /** Scales taken from the operands: one per row of A or one in all, one per row of W or one in all. */
     static Dequantized dequantized(float[] out, QuantizedMatrix a, Int8Weights w, float[] bias) {
-        check(out.length, a, w);
-        if (bias != null && bias.length != w.rows()) {
-            throw new IllegalArgumentException(w.rows() + " outputs but " + bias.length + " biases");
-        }
         return new Dequantized(out, w.rows(), a.scales(), a.granularity().perRow(), w.matrix().scales(),
                 w.matrix().granularity().perRow(), bias);
     }
 
-    private static void check(int length, QuantizedMatrix a, Int8Weights w) {
+    private static void checkShape(int length, int n, QuantizedMatrix a, Int8Weights w) {
         if (a.cols() != w.cols()) {
             throw new IllegalArgumentException("A has " + a.cols() + " columns, W has " + w.cols());
         }
-        if (length != a.rows() * w.rows()) {
-            throw new IllegalArgumentException("output holds " + length + " values, [" + a.rows() + "," + w.rows()
-                    + "] needs " + (long) a.rows() * w.rows());
+        if (n != w.rows() || length != (long) a.rows() * w.rows()) {
+            throw new IllegalArgumentException("output [" + length / Math.max(n, 1) + "," + n + "] does not fit ["
+                    + a.rows() + "," + w.rows() + "]");
         }
     }
 }

@@ -61,6 +61,7 @@ public final class NativeInt8Gemm implements Int8Gemm {
 
     @Override
     public void multiply(QuantizedMatrix a, Int8Weights w, Int8Output out) {
+        out.check(a, w);
         int m = a.rows(), n = w.rows(), k = a.cols();
         Call call = switch (out) {
             case Int8Output.Int32 i -> new Call(a, w, MemorySegment.ofArray(i.acc()), MemorySegment.NULL,

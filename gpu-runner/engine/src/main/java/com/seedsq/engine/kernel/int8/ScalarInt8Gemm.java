@@ -12,6 +12,7 @@ public final class ScalarInt8Gemm implements Int8Gemm {
 
     @Override
     public void multiply(QuantizedMatrix a, Int8Weights w, Int8Output out) {
+        out.check(a, w);
         QuantizedMatrix wm = w.matrix();
         for (int m = 0; m < a.rows(); m++) {
             for (int n = 0; n < wm.rows(); n++) {

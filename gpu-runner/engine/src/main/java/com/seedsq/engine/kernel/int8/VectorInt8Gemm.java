@@ -57,6 +57,7 @@ public final class VectorInt8Gemm implements Int8Gemm {
 
     @Override
     public void multiply(QuantizedMatrix a, Int8Weights w, Int8Output out) {
+        out.check(a, w);
         int m = a.rows(), n = w.rows(), k = a.cols();
         MemorySegment as = a.codes(), ws = w.matrix().codes();
         int tiles = (n + TILE_N - 1) / TILE_N;

@@ -88,6 +88,25 @@ class Int8GemmTest {
     }
 
     @Test
+    void rejectsOutputsThatDoNotFitInsteadOfWritingPastThem() {
+        Random rnd = new Random(3);
+        QuantizedMatrix a = randomCodes(3, 70, rnd, false, -127, Granularity.TOKEN);
+        Int8Weights w = Int8Weights.of(randomCodes(5, 70, rnd, false, -127, Granularity.CHANNEL));
+        Int8Weights otherK = Int8Weights.of(randomCodes(5, 71, rnd, false, -127, Granularity.CHANNEL));
+        List<Int8Gemm> all = new ArrayList<>(FAST);
+        all.add(REFERENCE);
+        for (Int8Gemm g : all) {
+            assertThrows(IllegalArgumentException.class, () -> g.multiply(a, w, new Int8Output.Int32(new int[14], 5)),
+                    g.name());
+            assertThrows(IllegalArgumentException.class, () -> g.multiplyInt32(a, otherK, new int[15]), g.name());
+            assertThrows(IllegalArgumentException.class, () -> g.multiply(a, w, new Int8Output.Dequantized(
+                    new float[15], 5, new float[1], true, w.matrix().scales(), true, null)), g.name());
+            assertThrows(IllegalArgumentException.class, () -> g.multiply(a, w, new float[4], new float[15]),
+                    g.name());
+        }
+    }
+
+    @Test
     void extremeCodesDoNotOverflowAnyIntermediate() {
         // |a·w| is largest at ±127 (and a = -128 is allowed for activations): the Java kernel's 16-bit pair sums
         // and the VNNI kernel's +128 shift are both at their limits here
