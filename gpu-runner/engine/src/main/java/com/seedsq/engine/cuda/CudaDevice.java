@@ -1,0 +1,282 @@
+package com.seedsq.engine.cuda;
+
+import jcuda.Pointer;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.CUdevice_attribute;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUevent;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUfunction_attribute;
+import jcuda.driver.CUmodule;
+import jcuda.driver.CUstream;
+import jcuda.driver.CUstream_flags;
+import jcuda.driver.JCudaDriver;
+
+import java.nio.charset.StandardCharsets;
+
+import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
+import static jcuda.driver.JCudaDriver.cuDeviceGet;
+import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
+import static jcuda.driver.JCudaDriver.cuDeviceGetCount;
+import static jcuda.driver.JCudaDriver.cuDeviceGetName;
+import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRelease;
+import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
+import static jcuda.driver.JCudaDriver.cuDeviceTotalMem;
+import static jcuda.driver.JCudaDriver.cuDriverGetVersion;
+import static jcuda.driver.JCudaDriver.cuEventCreate;
+import static jcuda.driver.JCudaDriver.cuEventDestroy;
+import static jcuda.driver.JCudaDriver.cuEventElapsedTime;
+import static jcuda.driver.JCudaDriver.cuEventRecord;
+import static jcuda.driver.JCudaDriver.cuEventSynchronize;
+import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
+import static jcuda.driver.JCudaDriver.cuInit;
+import static jcuda.driver.JCudaDriver.cuLaunchKernel;
+import static jcuda.driver.JCudaDriver.cuMemAlloc;
+import static jcuda.driver.JCudaDriver.cuMemGetInfo;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
+import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
+import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
+import static jcuda.driver.JCudaDriver.cuModuleLoadData;
+import static jcuda.driver.JCudaDriver.cuModuleUnload;
+import static jcuda.driver.JCudaDriver.cuStreamCreate;
+import static jcuda.driver.JCudaDriver.cuStreamDestroy;
+import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
+
+/**
+ * One GPU through JCuda's driver API: its primary context (made current on the calling thread), one non-blocking
+ * stream every launch and copy goes through, device memory, events, and module loading. Errors throw
+ * {@link jcuda.CudaException} (exceptions are switched on before the first call).
+ *
+ * <p>Not thread-safe: use a device from one thread, or call {@link #makeCurrent()} on the thread that uses it.
+ */
+public final class CudaDevice implements AutoCloseable {
+
+    private final CUdevice device;
+    private final CUcontext context;
+    private final CUstream stream;
+    private final DeviceInfo info;
+    private boolean closed;
+
+    private CudaDevice(CUdevice device, CUcontext context, CUstream stream, DeviceInfo info) {
+        this.device = device;
+        this.context = context;
+        this.stream = stream;
+        this.info = info;
+    }
+
+    /** Initialises the driver; throws {@link UnsatisfiedLinkError} without libcuda.so.1, CudaException without a GPU. */
+    static int deviceCount() {
+        JCudaDriver.setExceptionsEnabled(true);
+        cuInit(0);
+        int[] count = new int[1];
+        cuDeviceGetCount(count);
+        return count[0];
+    }
+
+    public static CudaDevice open(int ordinal) {
+        int count = deviceCount();
+        if (ordinal < 0 || ordinal >= count) {
+            throw new IllegalArgumentException("no CUDA device " + ordinal + " (the driver reports " + count + ")");
+        }
+        CUdevice device = new CUdevice();
+        cuDeviceGet(device, ordinal);
+        DeviceInfo info = describe(ordinal, device);
+        CUcontext context = new CUcontext();
+        cuDevicePrimaryCtxRetain(context, device);
+        cuCtxSetCurrent(context);
+        CUstream stream = new CUstream();
+        cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING);
+        return new CudaDevice(device, context, stream, info);
+    }
+
+    static DeviceInfo describe(int ordinal, CUdevice device) {
+        byte[] name = new byte[256];
+        cuDeviceGetName(name, name.length, device);
+        long[] memory = new long[1];
+        cuDeviceTotalMem(memory, device);
+        int[] version = new int[1];
+        cuDriverGetVersion(version);
+        return new DeviceInfo(ordinal, cString(name),
+                attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR),
+                attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR),
+                memory[0],
+                attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT),
+                attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN),
+                version[0]);
+    }
+
+    private static int attribute(CUdevice device, int attribute) {
+        int[] v = new int[1];
+        cuDeviceGetAttribute(v, attribute, device);
+        return v[0];
+    }
+
+    static String cString(byte[] bytes) {
+        int end = 0;
+        while (end < bytes.length && bytes[end] != 0) {
+            end++;
+        }
+        return new String(bytes, 0, end, StandardCharsets.US_ASCII);
+    }
+
+    public DeviceInfo info() {
+        return info;
+    }
+
+    public CUstream stream() {
+        return stream;
+    }
+
+    public void makeCurrent() {
+        cuCtxSetCurrent(context);
+    }
+
+    /** Free and total device memory now, in bytes. */
+    public long[] memoryInfo() {
+        long[] free = new long[1], total = new long[1];
+        cuMemGetInfo(free, total);
+        return new long[]{free[0], total[0]};
+    }
+
+    // ---- modules and launches ----
+
+    /** Loads a fatbin, cubin or PTX image; the driver picks the SASS for this GPU or JIT-compiles the PTX. */
+    public CUmodule loadModule(byte[] image) {
+        CUmodule module = new CUmodule();
+        cuModuleLoadData(module, image);
+        return module;
+    }
+
+    public void unloadModule(CUmodule module) {
+        cuModuleUnload(module);
+    }
+
+    public CUfunction function(CUmodule module, String name) {
+        CUfunction f = new CUfunction();
+        cuModuleGetFunction(f, module, name);
+        return f;
+    }
+
+    /** Allows {@code bytes} of dynamic shared memory (needed above 48 KiB). */
+    public void allowSharedMemory(CUfunction f, int bytes) {
+        if (bytes > info.maxSharedPerBlockOptin()) {
+            throw new IllegalArgumentException(bytes + " B of shared memory requested, " + info.name() + " allows "
+                    + info.maxSharedPerBlockOptin());
+        }
+        cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes);
+    }
+
+    /** Launches on this device's stream; {@code params} is {@code Pointer.to(Pointer.to(arg0), ...)}. */
+    public void launch(CUfunction f, Launch l, Pointer params) {
+        cuLaunchKernel(f, l.gridX(), l.gridY(), l.gridZ(), l.blockX(), l.blockY(), l.blockZ(), l.sharedBytes(),
+                stream, params, null);
+    }
+
+    public void synchronize() {
+        cuStreamSynchronize(stream);
+    }
+
+    // ---- memory ----
+
+    public DeviceBuffer allocate(long bytes) {
+        CUdeviceptr p = new CUdeviceptr();
+        cuMemAlloc(p, Math.max(bytes, 1));
+        return new DeviceBuffer(p, bytes);
+    }
+
+    public DeviceBuffer upload(byte[] host) {
+        DeviceBuffer b = allocate(host.length);
+        copyIn(b, Pointer.to(host), host.length);
+        return b;
+    }
+
+    public DeviceBuffer upload(float[] host) {
+        DeviceBuffer b = allocate((long) host.length * Float.BYTES);
+        copyIn(b, Pointer.to(host), (long) host.length * Float.BYTES);
+        return b;
+    }
+
+    /** FP16 codes as stored ({@link Float#floatToFloat16}). */
+    public DeviceBuffer upload(short[] host) {
+        DeviceBuffer b = allocate((long) host.length * Short.BYTES);
+        copyIn(b, Pointer.to(host), (long) host.length * Short.BYTES);
+        return b;
+    }
+
+    public void copyIn(DeviceBuffer dst, Pointer src, long bytes) {
+        checkSize(dst, bytes);
+        synchronize(); // copies are synchronous with respect to the stream's earlier work
+        cuMemcpyHtoD(dst.ptr(), src, bytes);
+    }
+
+    public void copyOut(Pointer dst, DeviceBuffer src, long bytes) {
+        checkSize(src, bytes);
+        synchronize();
+        cuMemcpyDtoH(dst, src.ptr(), bytes);
+    }
+
+    public void download(DeviceBuffer src, float[] dst) {
+        copyOut(Pointer.to(dst), src, (long) dst.length * Float.BYTES);
+    }
+
+    public void download(DeviceBuffer src, int[] dst) {
+        copyOut(Pointer.to(dst), src, (long) dst.length * Integer.BYTES);
+    }
+
+    public void download(DeviceBuffer src, short[] dst) {
+        copyOut(Pointer.to(dst), src, (long) dst.length * Short.BYTES);
+    }
+
+    public void download(DeviceBuffer src, byte[] dst) {
+        copyOut(Pointer.to(dst), src, dst.length);
+    }
+
+    /** Sets {@code words} 32-bit words to {@code value}, on the stream. */
+    public void fill32(DeviceBuffer dst, int value, long words) {
+        checkSize(dst, words * 4);
+        cuMemsetD32Async(dst.ptr(), value, words, stream);
+    }
+
+    private static void checkSize(DeviceBuffer b, long bytes) {
+        if (bytes > b.bytes()) {
+            throw new IllegalArgumentException(bytes + " bytes do not fit a " + b.bytes() + "-byte buffer");
+        }
+    }
+
+    // ---- events ----
+
+    public CUevent event() {
+        CUevent e = new CUevent();
+        cuEventCreate(e, 0);
+        return e;
+    }
+
+    public void record(CUevent e) {
+        cuEventRecord(e, stream);
+    }
+
+    /** Milliseconds between two recorded events (waits for the second). */
+    public float elapsedMs(CUevent start, CUevent end) {
+        cuEventSynchronize(end);
+        float[] ms = new float[1];
+        cuEventElapsedTime(ms, start, end);
+        return ms[0];
+    }
+
+    public void destroy(CUevent e) {
+        cuEventDestroy(e);
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        cuStreamSynchronize(stream);
+        cuStreamDestroy(stream);
+        cuDevicePrimaryCtxRelease(device);
+    }
+}
