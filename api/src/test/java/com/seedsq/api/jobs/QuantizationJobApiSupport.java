@@ -206,7 +206,17 @@ abstract class QuantizationJobApiSupport {
         List<String> names = new ArrayList<>();
         artifacts.forEach(a -> names.add(a.path("name").asString()));
         assertThat(names).contains("calibration/activation-stats.safetensors", "smoothing/factors.safetensors",
-                "evaluation.json", "benchmark.json", "quantization.json");
+                "evaluation.json", "benchmark.json", "quantization.json", "int8-model/config.json",
+                "int8-model/model.safetensors", "int8-model/tokenizer.bin", "int8-model/sq_export.json");
+        // The INT8 model downloads, and says what it is in its config.
+        String int8Config = null;
+        for (JsonNode a : artifacts) {
+            if (a.path("name").asString().equals("int8-model/config.json")) {
+                int8Config = download(a.path("url").asString());
+            }
+        }
+        assertThat(JsonMapper.builder().build().readTree(int8Config).path("quantization_config")
+                .path("quant_method").asString()).isEqualTo("compressed-tensors");
         String downloaded = download(reportArtifact.path("url").asString());
         assertThat(JsonMapper.builder().build().readTree(downloaded).path("jobId").asString()).isEqualTo(jobId);
 

@@ -1,6 +1,7 @@
 package com.seedsq.jobs.quantize.steps;
 
 import com.seedsq.engine.calib.ActivationStats;
+import com.seedsq.engine.export.Int8Export;
 import com.seedsq.engine.kernel.VectorKernels;
 import com.seedsq.engine.smoothquant.QuantConfig;
 import com.seedsq.engine.smoothquant.QuantizedModel;
@@ -14,9 +15,16 @@ import com.seedsq.jobs.quantize.StepProgress;
 import com.seedsq.storage.metadata.Datasets;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * Smooths and quantizes the model to W8A8 (INT8 weights as bytes, per tensor or per channel; activations per the
@@ -26,6 +34,9 @@ import java.util.Map;
 public class QuantizeStep extends JobStep {
 
     private static final int ERROR_PROBE_WINDOWS = 4;
+
+    /** Where the exported INT8 model goes among the job's artifacts. */
+    public static final String EXPORT_PREFIX = "int8-model/";
 
     private final Datasets datasets;
 
@@ -55,9 +66,43 @@ public class QuantizeStep extends JobStep {
                 out.put("fpBytes", fpBytes);
                 out.put("int8Bytes", qm.int8Bytes());
                 out.put("linearErrors", SmoothQuant.linearErrors(qm, probeWindows(ctx, m, stats), fp));
+                progress.report(0.85, "exporting the INT8 model (compressed-tensors)");
+                Int8Export.Result export = exportModel(ctx, m, qm, stats);
+                out.put("export", Map.of("format", "compressed-tensors (int-quantized)", "prefix", EXPORT_PREFIX,
+                        "files", export.files().stream().map(f -> f.getFileName().toString()).toList(),
+                        "modelBytes", export.modelBytes(), "ratioToFp32", export.ratioToFp32()));
                 ctx.putJson("quantization.json", out);
             }
         }
+    }
+
+    /**
+     * Writes the INT8 model as a Hugging Face directory in llm-compressor's compressed-tensors layout (with its
+     * tokenizer, smoothing factors and activation statistics) and uploads every file under {@link #EXPORT_PREFIX}.
+     */
+    private static Int8Export.Result exportModel(JobContext ctx, LoadedModel m, QuantizedModel qm,
+                                                 ActivationStats stats) throws Exception {
+        Path dir = ctx.workDir().resolve("int8-model");
+        if (Files.exists(dir)) { // left by an attempt that died: start clean
+            try (Stream<Path> old = Files.walk(dir)) {
+                old.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        List<Path> tokenizerFiles = new ArrayList<>();
+        Path modelDir = ctx.workDir().resolve("model");
+        for (String name : new String[] {m.summary().tokenizer(), "tokenizer.json", "tokenizer_config.json",
+                "special_tokens_map.json", "tokenizer.model", "vocab.txt"}) {
+            if (name != null && Files.exists(modelDir.resolve(name))) {
+                tokenizerFiles.add(modelDir.resolve(name));
+            }
+        }
+        Int8Export.Result result = Int8Export.write(qm, dir, tokenizerFiles, stats);
+        for (Path f : result.files()) {
+            try (InputStream in = Files.newInputStream(f)) {
+                ctx.store().put(ctx.artifactKey(EXPORT_PREFIX + dir.relativize(f)), in, Files.size(f));
+            }
+        }
+        return result;
     }
 
     /** The first few calibration windows: the data the scales were fitted on, so the error is the rounding's own. */
