@@ -33,7 +33,8 @@ public final class Main {
     static final String HELP = """
             sq info MODEL [--tokenizer F] [--json]
             sq logits MODEL [--tokenizer F] --tokens 1,403,407 [--json]
-            sq eval MODEL [--tokenizer F] --text FILE [--metric perplexity] [--seq-len 256] [--max-tokens N] [--json]
+            sq eval MODEL [--tokenizer F] --text FILE [--metric perplexity] [--seq-len 256 (or the model's max)] [--max-tokens N]
+                    [--split SEP] [--json]   (--split '<|endoftext|>': each document on its own, as for TinyStories)
             sq generate MODEL [--tokenizer F] [--prompt TEXT] [--steps N] [--json]
             sq bench [DIM [LAYERS [PROMPT]]]   FP32/FP16 prefill and decode on a random LLaMA-shaped model
             MODEL: a llama2.c v0 checkpoint (.bin); its tokenizer defaults to tok512.bin or tokenizer.bin beside it.
@@ -145,13 +146,12 @@ public final class Main {
     }
 
     private void eval(Args a) {
-        a.allowOnly(Set.of("tokenizer", "json", "text", "metric", "seq-len", "max-tokens"));
+        a.allowOnly(Set.of("tokenizer", "json", "text", "metric", "seq-len", "max-tokens", "split"));
         String metric = a.option("metric", "perplexity");
         if (!metric.equals("perplexity")) {
             throw new UsageException("eval: unknown --metric " + metric + " (known: perplexity)");
         }
         Path textFile = Path.of(a.required("text"));
-        int seqLen = a.intOption("seq-len", 256);
         int maxTokens = a.intOption("max-tokens", 0);
         String text;
         try {
@@ -161,25 +161,47 @@ public final class Main {
         }
         try (Model model = Model.open(Path.of(a.positional(0, "MODEL")));
              VectorKernels kernels = new VectorKernels()) {
+            int seqLen = a.intOption("seq-len", Math.min(256, model.config().maxSeq()));
             if (seqLen < 2 || seqLen > model.config().maxSeq()) {
                 throw new UsageException("--seq-len must be in [2, " + model.config().maxSeq() + "], got " + seqLen);
             }
             SentencePieceTokenizer tok = SentencePieceTokenizer.load(tokenizerPath(a, model, true));
             long t0 = System.nanoTime();
-            int[] ids = tok.encode(text, true);
-            err.println("sq: " + (ids.length - 1) + " tokens; evaluating "
-                    + (maxTokens > 0 ? Math.min(maxTokens, ids.length - 1) : ids.length - 1) + " in windows of "
-                    + seqLen);
             Perplexity ppl = new Perplexity(Transformer.of(model, kernels), tok.bos())
                     .withProgress((done, total) -> {
                         if (done % 16 == 0 || done == total) {
                             err.println("sq: window " + done + "/" + total);
                         }
                     });
-            if (ids.length < 2) {
-                throw new UsageException(textFile + ": the text has no tokens to score");
+            PerplexityResult r;
+            long streamTokens = 0;
+            String split = a.option("split", null);
+            if (split != null) {
+                // documents evaluated separately, each [BOS] + its own tokens (the TinyStories protocol)
+                List<int[]> docs = new ArrayList<>();
+                for (String doc : text.split(java.util.regex.Pattern.quote(split))) {
+                    if (!doc.strip().isEmpty()) {
+                        int[] ids = tok.encode(doc.strip(), true);
+                        docs.add(ids);
+                        streamTokens += ids.length - 1;
+                    }
+                }
+                if (docs.isEmpty()) {
+                    throw new UsageException(textFile + ": the text has no tokens to score");
+                }
+                err.println("sq: " + docs.size() + " documents, " + streamTokens + " tokens");
+                r = ppl.evaluateSequences(docs, seqLen);
+            } else {
+                int[] ids = tok.encode(text, true);
+                streamTokens = ids.length - 1;
+                if (ids.length < 2) {
+                    throw new UsageException(textFile + ": the text has no tokens to score");
+                }
+                err.println("sq: " + streamTokens + " tokens; evaluating "
+                        + (maxTokens > 0 ? Math.min(maxTokens, streamTokens) : streamTokens) + " in windows of "
+                        + seqLen);
+                r = ppl.evaluate(ids, seqLen, maxTokens);
             }
-            PerplexityResult r = ppl.evaluate(ids, seqLen, maxTokens);
             double seconds = (System.nanoTime() - t0) / 1e9;
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("metric", "perplexity");
@@ -188,7 +210,7 @@ public final class Main {
             m.put("nll", r.nll());
             m.put("windows", r.windows());
             m.put("seqLen", seqLen);
-            m.put("streamTokens", ids.length - 1);
+            m.put("streamTokens", streamTokens);
             m.put("seconds", seconds);
             if (a.flag("json")) {
                 printJson(m);

@@ -73,6 +73,12 @@ class MainTest {
         assertTrue(j.get("value").asDouble() > 1);
         assertEquals(j.get("streamTokens").asLong(), j.get("count").asLong());
 
+        // documents split on a separator: each is scored on its own, so BOS-to-first-token is scored per document
+        Files.writeString(text, "Once upon a time.<|endoftext|>\n The cat sat.\n<|endoftext|>");
+        Result split = run("eval", model.toString(), "--text", text.toString(), "--split", "<|endoftext|>", "--json");
+        assertEquals(0, split.code(), split.err());
+        assertEquals(2, split.json().get("windows").asInt());
+
         Result gen = run("generate", model.toString(), "--prompt", "Once", "--steps", "5", "--json");
         assertEquals(0, gen.code(), gen.err());
         assertTrue(gen.json().get("text").asString().startsWith("Once"));
