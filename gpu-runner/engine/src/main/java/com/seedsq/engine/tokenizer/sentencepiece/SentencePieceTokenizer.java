@@ -5,7 +5,7 @@ import com.seedsq.engine.tokenizer.Tokenizer;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.PriorityQueue;
+import java.util.Arrays;
 
 /**
  * llama2.c's {@code encode}/{@code decode}, reproduced exactly, for sentencepiece BPE vocabularies exported to the
@@ -17,9 +17,9 @@ import java.util.PriorityQueue;
  *   <li>repeatedly merge the adjacent pair whose concatenation is a piece with the highest score (leftmost on ties);
  *   <li>EOS (2) is never added here (llama2.c's callers do not).</li>
  * </ol>
- * llama2.c rescans all pairs after each merge, which is quadratic; this class keeps candidate pairs in a priority
- * queue ordered by (score desc, position asc) over a linked list, which picks the same pair at every step, so that
- * a whole 1.3 MB corpus encodes in well under a second.
+ * llama2.c rescans all pairs after each merge, which is quadratic; this class keeps candidate pairs in a heap
+ * ordered by (score desc, position asc) over a linked list of tokens, which picks the same pair at every step, so
+ * that a whole 1.3 MB corpus encodes in about a second.
  */
 public final class SentencePieceTokenizer implements Tokenizer {
 
@@ -62,32 +62,10 @@ public final class SentencePieceTokenizer implements Tokenizer {
         return -1;
     }
 
-    /** A token in the merge list; {@code start} (its first character's index) orders nodes left to right. */
-    private static final class Node {
-        int id;
-        final int start;
-        Node prev, next;
-        int version;
-        boolean alive = true;
-
-        Node(int id, int start) {
-            this.id = id;
-            this.start = start;
-        }
-    }
-
-    private record Candidate(Node left, Node right, int leftVersion, int rightVersion, int mergedId, float score) {
-        boolean stillValid() {
-            return left.alive && right.alive && left.next == right
-                    && left.version == leftVersion && right.version == rightVersion;
-        }
-    }
-
     @Override
     public int[] encode(String text, boolean addBos) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         // 1. initial tokens: BOS, dummy prefix, then one per character (or per byte, when byte fallback applies)
-        Node head = null, tail = null;
         int count = 0;
         int[] initial = new int[bytes.length + 2]; // at most one token per byte, plus BOS and the prefix
         if (addBos) {
@@ -113,55 +91,118 @@ public final class SentencePieceTokenizer implements Tokenizer {
             }
             i = end;
         }
-        // 2. link them, and queue every mergeable adjacent pair
-        PriorityQueue<Candidate> queue = new PriorityQueue<>((a, b) -> a.score != b.score
-                ? Float.compare(b.score, a.score) : Integer.compare(a.left.start, b.left.start));
+        // 2. link them (token k at index k; merged-away tokens get id -1), and queue every mergeable pair
+        int[] id = Arrays.copyOf(initial, count);
+        int[] prev = new int[count], next = new int[count];
         for (int k = 0; k < count; k++) {
-            Node n = new Node(initial[k], k);
-            if (head == null) {
-                head = n;
-            } else {
-                tail.next = n;
-                n.prev = tail;
-                offer(queue, tail, n);
-            }
-            tail = n;
+            prev[k] = k - 1;
+            next[k] = k + 1 < count ? k + 1 : -1;
         }
-        // 3. merge best pairs until none is left
+        PairQueue queue = new PairQueue(count);
+        for (int k = 0; k + 1 < count; k++) {
+            offer(queue, k, id[k], id[k + 1]);
+        }
+        // 3. merge best pairs until none is left. An entry is checked against the pair now at its position: if that
+        // pair merges with the same score, it has the same key, so it is just as much the best; otherwise skip.
         int remaining = count;
-        Candidate c;
-        while ((c = queue.poll()) != null) {
-            if (!c.stillValid()) {
+        while (!queue.isEmpty()) {
+            long key = queue.poll();
+            int left = PairQueue.position(key);
+            int right = id[left] < 0 ? -1 : next[left];
+            if (right < 0) {
                 continue;
             }
-            Node left = c.left, right = c.right;
-            left.id = c.mergedId;
-            left.version++;
-            right.alive = false;
-            left.next = right.next;
-            if (right.next != null) {
-                right.next.prev = left;
+            int merged = mergeOf(id[left], id[right]);
+            if (merged < 0 || PairQueue.key(vocab.score(merged), left) != key) {
+                continue;
+            }
+            id[left] = merged;
+            id[right] = -1;
+            next[left] = next[right];
+            if (next[right] >= 0) {
+                prev[next[right]] = left;
             }
             remaining--;
-            if (left.prev != null) {
-                offer(queue, left.prev, left);
+            if (prev[left] >= 0) {
+                offer(queue, prev[left], id[prev[left]], merged);
             }
-            if (left.next != null) {
-                offer(queue, left, left.next);
+            if (next[left] >= 0) {
+                offer(queue, left, merged, id[next[left]]);
             }
         }
         int[] out = new int[remaining];
-        int k = 0;
-        for (Node n = head; n != null; n = n.next) {
-            out[k++] = n.id;
+        for (int k = 0, n = 0; k >= 0 && n < remaining; k = next[k]) {
+            out[n++] = id[k];
         }
         return out;
     }
 
-    private void offer(PriorityQueue<Candidate> queue, Node left, Node right) {
-        int merged = mergeOf(left.id, right.id);
+    private void offer(PairQueue queue, int position, int leftId, int rightId) {
+        int merged = mergeOf(leftId, rightId);
         if (merged >= 0) {
-            queue.add(new Candidate(left, right, left.version, right.version, merged, vocab.score(merged)));
+            queue.add(PairQueue.key(vocab.score(merged), position));
+        }
+    }
+
+    /**
+     * A binary min-heap of longs, each a candidate merge: high 32 bits the negated score in an order-preserving
+     * int encoding, low 32 bits the left token's position. Smallest key = highest score, then leftmost, which is
+     * exactly the pair llama2.c's scan picks.
+     */
+    private static final class PairQueue {
+        private long[] heap;
+        private int size;
+
+        PairQueue(int capacity) {
+            heap = new long[Math.max(16, capacity)];
+        }
+
+        static long key(float score, int position) {
+            int bits = Float.floatToIntBits(-score);
+            int ordered = bits ^ ((bits >> 31) & 0x7fffffff); // signed-int order == float order
+            return ((long) ordered << 32) | position;
+        }
+
+        static int position(long key) {
+            return (int) key;
+        }
+
+        boolean isEmpty() {
+            return size == 0;
+        }
+
+        void add(long key) {
+            if (size == heap.length) {
+                heap = Arrays.copyOf(heap, size * 2);
+            }
+            int i = size++;
+            while (i > 0 && heap[(i - 1) >>> 1] > key) {
+                heap[i] = heap[(i - 1) >>> 1];
+                i = (i - 1) >>> 1;
+            }
+            heap[i] = key;
+        }
+
+        long poll() {
+            long top = heap[0];
+            long last = heap[--size];
+            int i = 0;
+            while (true) {
+                int child = 2 * i + 1;
+                if (child >= size) {
+                    break;
+                }
+                if (child + 1 < size && heap[child + 1] < heap[child]) {
+                    child++;
+                }
+                if (heap[child] >= last) {
+                    break;
+                }
+                heap[i] = heap[child];
+                i = child;
+            }
+            heap[i] = last;
+            return top;
         }
     }
 
