@@ -9,11 +9,26 @@ public final class DeviceBuffer implements AutoCloseable {
 
     private final CUdeviceptr ptr;
     private final long bytes;
+    private final boolean owner;
     private boolean freed;
 
     DeviceBuffer(CUdeviceptr ptr, long bytes) {
+        this(ptr, bytes, true);
+    }
+
+    private DeviceBuffer(CUdeviceptr ptr, long bytes, boolean owner) {
         this.ptr = ptr;
         this.bytes = bytes;
+        this.owner = owner;
+    }
+
+    /** A view of {@code [offset, offset + length)} of this buffer; closing a view frees nothing. */
+    public DeviceBuffer slice(long offset, long length) {
+        if (offset < 0 || length < 0 || offset + length > bytes) {
+            throw new IllegalArgumentException("slice [" + offset + ", " + (offset + length) + ") of a " + bytes
+                    + "-byte buffer");
+        }
+        return new DeviceBuffer(ptr.withByteOffset(offset), length, false);
     }
 
     public CUdeviceptr ptr() {
@@ -36,7 +51,7 @@ public final class DeviceBuffer implements AutoCloseable {
 
     @Override
     public void close() {
-        if (!freed) {
+        if (owner && !freed) {
             freed = true;
             JCudaDriver.cuMemFree(ptr);
         }

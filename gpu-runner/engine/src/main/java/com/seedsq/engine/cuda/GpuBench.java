@@ -1,0 +1,646 @@
+package com.seedsq.engine.cuda;
+
+import com.seedsq.engine.kernel.Kernels;
+import com.seedsq.engine.kernel.ScalarKernels;
+import com.seedsq.engine.kernel.int8.Int8Gemm;
+import com.seedsq.engine.kernel.int8.Int8Kernels;
+import com.seedsq.engine.kernel.int8.Int8Weights;
+import com.seedsq.engine.model.PositionKind;
+import com.seedsq.engine.quant.Granularity;
+import com.seedsq.engine.quant.Int8Quantizer;
+import com.seedsq.engine.quant.QuantizedMatrix;
+import jcuda.driver.CUevent;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * GPU self-check and benchmark, for a machine with a CUDA device. One run does everything:
+ * <ol>
+ *   <li>correctness: activation quantization equal to {@link Int8Quantizer} bit for bit; the INT8 GEMM's INT32
+ *       results equal to the CPU kernel's (every tile, ragged shapes) and its dequantized FP32 results equal bit for
+ *       bit; the FP16 GEMM within an FP16 error bound of a double reference; the FP16 forward helpers close to
+ *       {@link ScalarKernels};</li>
+ *   <li>GEMM timings with CUDA events, INT8 (W8A8: per-token activation scales, per-channel weight scales, FP16 out)
+ *       against our FP16 GEMM, for M in {1, 16, 128, 512, 2048} × (K=N=4096, K=N=8192, LLaMA-7B FFN 4096→11008 and
+ *       11008→4096), auto tile and every tile;</li>
+ *   <li>an end-to-end LLaMA-7B-shaped decoder stack (32 layers sharing one layer's random weights) in FP16 and in
+ *       W8A8: prefill of 512 tokens and decode at context 512.</li>
+ * </ol>
+ * Usage: {@code GpuBench [--out DIR] [--quick]}. Writes {@code gpu-bench.csv} and {@code gpu-bench.md} to DIR and the
+ * same tables to stdout. Exit status 0 when every check passed, 1 when one failed, 2 without a CUDA device.
+ */
+public final class GpuBench {
+
+    static final int[] MS = {1, 16, 128, 512, 2048};
+    /** (K, N) pairs: square 4096 and 8192, LLaMA-7B FFN up (4096→11008) and down (11008→4096). */
+    static final int[][] KN = {{4096, 4096}, {8192, 8192}, {4096, 11008}, {11008, 4096}};
+
+    private final CudaBackend backend;
+    private final CudaDevice dev;
+    private final CudaKernels k;
+    private final PrintStream out;
+    private final SplittableRandom rnd = new SplittableRandom(42);
+    private int failures;
+    private final StringBuilder md = new StringBuilder();
+
+    GpuBench(CudaBackend backend, PrintStream out) {
+        this.backend = backend;
+        this.dev = backend.device();
+        this.k = backend.kernels();
+        this.out = out;
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path dir = Path.of(".");
+        boolean quick = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--out" -> dir = Path.of(args[++i]);
+                case "--quick" -> quick = true;
+                default -> {
+                    System.err.println("usage: GpuBench [--out DIR] [--quick]");
+                    System.exit(64);
+                }
+            }
+        }
+        var opened = CudaBackend.tryOpen();
+        if (opened.isEmpty()) {
+            System.err.println("gpu-bench: no CUDA device, nothing measured (" + CudaBackend.unavailableReason() + ")");
+            System.exit(2);
+        }
+        int failures;
+        try (CudaBackend b = opened.get()) {
+            GpuBench bench = new GpuBench(b, System.out);
+            failures = bench.run(dir, quick);
+        }
+        System.exit(failures == 0 ? 0 : 1);
+    }
+
+    int run(Path dir, boolean quick) throws IOException {
+        Files.createDirectories(dir);
+        DeviceInfo info = dev.info();
+        line("# GPU self-check and benchmark");
+        line("");
+        line("- device: " + info.describe());
+        line("- kernels: " + CudaFatbin.RESOURCE + " " + CudaFatbin.entries(CudaFatbin.load()) + ", source sha256 "
+                + CudaFatbin.committedSourceHash());
+        line("- java " + System.getProperty("java.version") + ", " + java.time.Instant.now());
+        line("");
+        line("## Correctness");
+        line("");
+        checkQuantize();
+        checkInt8Gemm();
+        checkFp16Gemm();
+        checkForward();
+        line("");
+        line(failures == 0 ? "All checks passed." : failures + " check(s) FAILED.");
+        line("");
+        List<String> csv = benchGemms(quick ? new int[]{1, 512} : MS, quick ? new int[][]{KN[0], KN[2]} : KN);
+        Files.write(dir.resolve("gpu-bench.csv"), csv);
+        endToEnd(quick);
+        Files.writeString(dir.resolve("gpu-bench.md"), md);
+        return failures;
+    }
+
+    private void line(String s) {
+        out.println(s);
+        md.append(s).append('\n');
+    }
+
+    private void check(boolean ok, String what) {
+        if (!ok) {
+            failures++;
+        }
+        line("- " + (ok ? "PASS " : "FAIL ") + what);
+    }
+
+    // ---------------------------------------------------------------------------------------------------- data
+
+    private float[] activations(int rows, int cols) {
+        float[] x = new float[rows * cols];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (rnd.nextGaussian() * (i % cols == 7 ? 40 : 1)); // one outlier channel, as in LLMs
+        }
+        return x;
+    }
+
+    private byte[] int8Codes(long n) {
+        byte[] b = new byte[Math.toIntExact(n)];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) (rnd.nextInt(255) - 127);
+        }
+        return b;
+    }
+
+    private short[] halves(long n, double scale) {
+        short[] h = new short[Math.toIntExact(n)];
+        for (int i = 0; i < h.length; i++) {
+            h[i] = Float.floatToFloat16((float) (rnd.nextGaussian() * scale));
+        }
+        return h;
+    }
+
+    private float[] positive(int n, float lo, float hi) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = lo + (hi - lo) * (float) rnd.nextDouble();
+        }
+        return v;
+    }
+
+    private static float[] widen(short[] h) {
+        float[] f = new float[h.length];
+        for (int i = 0; i < h.length; i++) {
+            f[i] = Float.float16ToFloat(h[i]);
+        }
+        return f;
+    }
+
+    private static short[] padHalves(short[] src, int rows, int cols, int ld) {
+        if (ld == cols) {
+            return src;
+        }
+        short[] o = new short[rows * ld];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(src, r * cols, o, r * ld, cols);
+        }
+        return o;
+    }
+
+    // ---------------------------------------------------------------------------------------------------- checks
+
+    private void checkQuantize() {
+        int rows = 37, cols = 1000, ld = 1024;
+        float[] x = activations(rows, cols);
+        float[] inScale = positive(cols, 0.2f, 3f);
+        short[] xh = new short[x.length];
+        for (int i = 0; i < x.length; i++) {
+            xh[i] = Float.floatToFloat16(x[i]);
+        }
+        float staticScale = Int8Quantizer.scale(50f);
+        for (boolean half : new boolean[]{false, true}) {
+            float[] xRef = half ? widen(xh) : x;
+            for (float[] is : new float[][]{null, inScale}) {
+                try (DeviceBuffer dx = half ? dev.upload(xh) : dev.upload(x);
+                     DeviceBuffer dis = is == null ? null : dev.upload(is);
+                     DeviceBuffer q = dev.allocate((long) rows * ld);
+                     DeviceBuffer sc = dev.allocate(4L * rows)) {
+                    String what = (half ? "f16" : "f32") + " input" + (is == null ? "" : ", fused input scale");
+                    k.quantizePerToken(dx, half, dis, q, sc, rows, cols, ld);
+                    compareQuant(q, sc, rows, cols, ld, Int8Quantizer.activations(xRef, rows, cols, Granularity.TOKEN, is),
+                            "quantize per-token, " + what);
+                    k.quantizePerTensor(dx, half, dis, q, sc, rows, cols, ld);
+                    compareQuant(q, sc, rows, cols, ld, Int8Quantizer.activations(xRef, rows, cols, Granularity.TENSOR, is),
+                            "quantize per-tensor dynamic, " + what);
+                    dev.copyIn(sc, jcuda.Pointer.to(new float[]{staticScale}), 4);
+                    k.quantizeStatic(dx, half, dis, q, sc, rows, cols, ld);
+                    compareQuant(q, sc, rows, cols, ld, Int8Quantizer.activationsStatic(xRef, rows, cols, staticScale, is),
+                            "quantize per-tensor static, " + what);
+                }
+            }
+        }
+    }
+
+    private void compareQuant(DeviceBuffer q, DeviceBuffer sc, int rows, int cols, int ld, QuantizedMatrix ref,
+                              String what) {
+        byte[] codes = new byte[rows * ld];
+        dev.download(q, codes);
+        float[] scales = new float[ref.scales().length];
+        dev.download(sc, scales);
+        int bad = 0;
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < ld; c++) {
+                byte want = c < cols ? ref.code(r, c) : 0;
+                if (codes[r * ld + c] != want) {
+                    bad++;
+                }
+            }
+        }
+        boolean scalesOk = java.util.Arrays.equals(scales, ref.scales());
+        check(bad == 0 && scalesOk, what + ": " + bad + " codes differ, scales " + (scalesOk ? "equal" : "DIFFER"));
+    }
+
+    private void checkInt8Gemm() {
+        int[][] shapes = {{1, 256, 64}, {3, 100, 100}, {16, 4096, 4096}, {37, 300, 200}, {129, 4097, 1000},
+                {200, 1024, 4096}, {512, 11008, 512}};
+        Int8Gemm cpu = Int8Kernels.best(Runtime.getRuntime().availableProcessors());
+        for (int[] s : shapes) {
+            int m = s[0], n = s[1], kk = s[2];
+            QuantizedMatrix a = Int8Quantizer.activations(activations(m, kk), m, kk, Granularity.TOKEN, null);
+            float[] wf = new float[n * kk];
+            for (int i = 0; i < wf.length; i++) {
+                wf[i] = (float) rnd.nextGaussian();
+            }
+            Int8Weights w = Int8Weights.of(Int8Quantizer.weights(wf, n, kk, Granularity.CHANNEL));
+            float[] bias = positive(n, -1f, 1f);
+            int[] want = new int[m * n];
+            cpu.multiplyInt32(a, w, want);
+            float[] wantF = new float[m * n];
+            cpu.multiply(a, w, bias, wantF);
+            for (GemmTile t : GemmTile.values()) {
+                try (CudaInt8Gemm g = new CudaInt8Gemm(k, t)) {
+                    int[] got = new int[m * n];
+                    g.multiplyInt32(a, w, got);
+                    int bad = 0;
+                    for (int i = 0; i < got.length; i++) {
+                        if (got[i] != want[i]) {
+                            bad++;
+                        }
+                    }
+                    float[] gotF = new float[m * n];
+                    g.multiply(a, w, bias, gotF);
+                    int badF = 0;
+                    for (int i = 0; i < gotF.length; i++) {
+                        if (Float.floatToRawIntBits(gotF[i]) != Float.floatToRawIntBits(wantF[i])) {
+                            badF++;
+                        }
+                    }
+                    check(bad == 0 && badF == 0, String.format(Locale.ROOT,
+                            "INT8 GEMM %dx%dx%d tile %s: %d INT32 results differ from %s, %d dequantized FP32 differ",
+                            m, n, kk, t.suffix(), bad, cpu.name(), badF));
+                }
+            }
+        }
+    }
+
+    private void checkFp16Gemm() {
+        int[][] shapes = {{1, 256, 64}, {37, 300, 200}, {129, 1000, 1000}, {256, 512, 4096}};
+        for (int[] s : shapes) {
+            int m = s[0], n = s[1], kk = s[2];
+            short[] ah = halves((long) m * kk, 1), wh = halves((long) n * kk, 0.05);
+            float[] af = widen(ah), wf = widen(wh);
+            double[] ref = new double[m * n], bound = new double[m * n];
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double sum = 0, abs = 0;
+                    for (int c = 0; c < kk; c++) {
+                        double p = (double) af[i * kk + c] * wf[j * kk + c];
+                        sum += p;
+                        abs += Math.abs(p);
+                    }
+                    ref[i * n + j] = sum;
+                    bound[i * n + j] = abs * kk * 0x1p-24; // FP32 accumulation, worst case
+                }
+            }
+            for (GemmTile t : GemmTile.values()) {
+                GemmPlan plan = GemmPlan.of(m, n, kk, GemmPrecision.FP16, t);
+                try (DeviceBuffer da = dev.upload(padHalves(ah, m, kk, plan.kPadded()));
+                     DeviceBuffer dw = dev.upload(padHalves(wh, n, kk, plan.kPadded()));
+                     DeviceBuffer c32 = dev.allocate(4L * m * n);
+                     DeviceBuffer c16 = dev.allocate(2L * m * n)) {
+                    k.gemm(plan, GemmOutput.FP32, da, dw, c32, null, false, null, false, null);
+                    k.gemm(plan, GemmOutput.FP16, da, dw, c16, null, false, null, false, null);
+                    float[] g32 = new float[m * n];
+                    short[] g16 = new short[m * n];
+                    dev.download(c32, g32);
+                    dev.download(c16, g16);
+                    int bad32 = 0, bad16 = 0;
+                    double worst = 0;
+                    for (int i = 0; i < g32.length; i++) {
+                        double e32 = Math.abs(g32[i] - ref[i]);
+                        double tol32 = bound[i] + Math.abs(ref[i]) * 0x1p-24 + 1e-30;
+                        if (!(e32 <= tol32)) {
+                            bad32++;
+                        }
+                        double e16 = Math.abs(Float.float16ToFloat(g16[i]) - ref[i]);
+                        // FP16 output: one rounding (half an ulp, 2^-11 relative) on top of the FP32 error
+                        double tol16 = tol32 + Math.max(Math.abs(ref[i]) * 0x1p-11, 0x1p-25);
+                        if (!(e16 <= tol16)) {
+                            bad16++;
+                        }
+                        worst = Math.max(worst, e16 / Math.max(Math.abs(ref[i]), 1e-3));
+                    }
+                    check(bad32 == 0 && bad16 == 0, String.format(Locale.ROOT,
+                            "FP16 GEMM %dx%dx%d tile %s: %d FP32 and %d FP16 outputs outside the FP16 bound "
+                                    + "(max relative error of FP16 output %.2e)", m, n, kk, t.suffix(), bad32, bad16, worst));
+                }
+            }
+        }
+    }
+
+    private static double maxRelErr(float[] got, float[] want) {
+        double worst = 0;
+        for (int i = 0; i < got.length; i++) {
+            worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.max(Math.abs(want[i]), 1.0));
+        }
+        return worst;
+    }
+
+    private float[] downloadHalf(DeviceBuffer b, int n) {
+        short[] h = new short[n];
+        dev.download(b, h);
+        return widen(h);
+    }
+
+    private void checkForward() {
+        Kernels cpu = new ScalarKernels();
+        double tol = 1e-2; // FP16 storage: about 2^-11 relative per value, a few roundings
+        int rows = 5, dim = 512;
+        short[] xh = halves((long) rows * dim, 1), wh = halves(dim, 1);
+        float[] x = widen(xh), w = widen(wh);
+        try (DeviceBuffer dx = dev.upload(xh); DeviceBuffer dw = dev.upload(wh);
+             DeviceBuffer dout = dev.allocate(2L * rows * dim)) {
+            k.rmsnorm(dout, dx, dw, rows, dim, 1e-5f);
+            float[] want = new float[rows * dim];
+            cpu.rmsnorm(want, x, w, rows, dim, 1e-5f);
+            double e = maxRelErr(downloadHalf(dout, rows * dim), want);
+            check(e < tol, String.format(Locale.ROOT, "rmsnorm f16: max error %.2e", e));
+
+            k.softmax(dx, rows, dim);
+            float[] sm = x.clone();
+            for (int r = 0; r < rows; r++) {
+                cpu.softmax(sm, r * dim, dim);
+            }
+            e = maxRelErr(downloadHalf(dx, rows * dim), sm);
+            check(e < tol, String.format(Locale.ROOT, "softmax f16: max error %.2e", e));
+        }
+        for (PositionKind layout : new PositionKind[]{PositionKind.ROPE_INTERLEAVED, PositionKind.ROPE_HALVES}) {
+            int heads = 4, headDim = 64, stride = heads * headDim + 32;
+            short[] qh = halves((long) rows * stride, 1);
+            try (DeviceBuffer dq = dev.upload(qh)) {
+                k.rope(dq, rows, stride, heads, headDim, 7, 10000f, layout == PositionKind.ROPE_INTERLEAVED);
+                float[] want = widen(qh);
+                cpu.rope(want, rows, stride, heads, headDim, 7, 10000f, layout);
+                double e = maxRelErr(downloadHalf(dq, rows * stride), want);
+                check(e < tol, String.format(Locale.ROOT, "rope f16 %s: max error %.2e", layout, e));
+            }
+        }
+        int n = 4099;
+        short[] gh = halves(n, 2), uh = halves(n, 1);
+        try (DeviceBuffer dg = dev.upload(gh); DeviceBuffer du = dev.upload(uh)) {
+            k.swiglu(dg, du, n);
+            float[] want = widen(gh);
+            cpu.swiglu(want, widen(uh), n);
+            double e = maxRelErr(downloadHalf(dg, n), want);
+            check(e < tol, String.format(Locale.ROOT, "swiglu f16: max error %.2e", e));
+        }
+        checkAttention(cpu, tol);
+    }
+
+    private void checkAttention(Kernels cpu, double tol) {
+        int t = 5, start = 3, heads = 4, kvHeads = 2, hd = 64, qs = heads * hd, kvs = kvHeads * hd, s = start + t;
+        short[] qh = halves((long) t * qs, 1), kh = halves((long) s * kvs, 1), vh = halves((long) s * kvs, 1);
+        float[] q = widen(qh), kc = widen(kh), vc = widen(vh);
+        float scale = (float) (1 / Math.sqrt(hd));
+        float[] want = new float[t * qs];
+        for (int i = 0; i < t; i++) {
+            for (int h = 0; h < heads; h++) {
+                int kvh = h / (heads / kvHeads), len = start + i + 1;
+                float[] sc = new float[len];
+                for (int p = 0; p < len; p++) {
+                    sc[p] = cpu.dot(q, i * qs + h * hd, kc, p * kvs + kvh * hd, hd) * scale;
+                }
+                cpu.softmax(sc, 0, len);
+                for (int p = 0; p < len; p++) {
+                    cpu.axpy(sc[p], vc, p * kvs + kvh * hd, want, i * qs + h * hd, hd);
+                }
+            }
+        }
+        try (DeviceBuffer dq = dev.upload(qh); DeviceBuffer dk = dev.upload(kh); DeviceBuffer dv = dev.upload(vh);
+             DeviceBuffer dout = dev.allocate(2L * t * qs)) {
+            k.attention(dout, dq, dk, dv, t, start, heads, kvHeads, hd, qs, kvs, scale);
+            double e = maxRelErr(downloadHalf(dout, t * qs), want);
+            check(e < tol, String.format(Locale.ROOT, "causal GQA attention f16 (T=%d after %d cached): max error %.2e",
+                    t, start, e));
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------- timing
+
+    /** Milliseconds per call of {@code body}: warm-up, then the best of 3 event-timed batches of ~30 ms. */
+    double time(Runnable body) {
+        for (int i = 0; i < 3; i++) {
+            body.run();
+        }
+        dev.synchronize();
+        CUevent a = dev.event(), b = dev.event();
+        try {
+            dev.record(a);
+            body.run();
+            dev.record(b);
+            double once = Math.max(dev.elapsedMs(a, b), 1e-3);
+            int iters = (int) Math.max(3, Math.min(1000, Math.ceil(30 / once)));
+            double best = Double.MAX_VALUE;
+            for (int rep = 0; rep < 3; rep++) {
+                dev.record(a);
+                for (int i = 0; i < iters; i++) {
+                    body.run();
+                }
+                dev.record(b);
+                best = Math.min(best, dev.elapsedMs(a, b) / iters);
+            }
+            return best;
+        } finally {
+            dev.destroy(a);
+            dev.destroy(b);
+        }
+    }
+
+    private record Timed(GemmTile tile, double ms) {
+    }
+
+    private List<String> benchGemms(int[] ms, int[][] kns) {
+        int sms = dev.info().multiprocessors();
+        int maxM = 0;
+        for (int m : ms) {
+            maxM = Math.max(maxM, m);
+        }
+        List<String> csv = new ArrayList<>();
+        csv.add("m,n,k,int8_auto_tile,int8_auto_ms,int8_best_tile,int8_best_ms,fp16_auto_tile,fp16_auto_ms,"
+                + "fp16_best_tile,fp16_best_ms,quant_per_token_ms,int8_tops,fp16_tflops,speedup_auto,speedup_best,"
+                + "int8_sampled_exact");
+        line("## GEMM timings (" + dev.info().name() + ", CUDA events, best of 3 batches)");
+        line("");
+        line("C[M,N] = A[M,K]·W[N,K]ᵀ. INT8: W8A8 with per-token activation and per-channel weight scales, fused "
+                + "dequantization to FP16. FP16: FP16 operands, FP32 accumulation, FP16 out. \"quant\" is the per-token "
+                + "quantization of FP16 activations [M,K] that precedes an INT8 GEMM in the forward pass.");
+        line("");
+        line("| M | N | K | FP16 ms (tile) | INT8 ms (tile) | INT8 speedup | best FP16 ms | best INT8 ms | best speedup "
+                + "| quant ms | INT8 TOPS | FP16 TFLOPS | INT8 exact (sampled) |");
+        line("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        for (int[] kn : kns) {
+            int kk = kn[0], n = kn[1];
+            GemmPlan p8 = GemmPlan.of(maxM, n, kk, GemmPrecision.INT8, GemmTile.LARGE);
+            GemmPlan p16 = GemmPlan.of(maxM, n, kk, GemmPrecision.FP16, GemmTile.LARGE);
+            byte[] a8 = int8Codes((long) maxM * p8.kPadded()), w8 = int8Codes((long) n * p8.kPadded());
+            try (DeviceBuffer da8 = dev.upload(a8); DeviceBuffer dw8 = dev.upload(w8);
+                 DeviceBuffer da16 = dev.upload(halves((long) maxM * p16.kPadded(), 1));
+                 DeviceBuffer dw16 = dev.upload(halves((long) n * p16.kPadded(), 0.02));
+                 DeviceBuffer aScale = dev.upload(positive(maxM, 0.01f, 0.02f));
+                 DeviceBuffer wScale = dev.upload(positive(n, 0.0001f, 0.0002f));
+                 DeviceBuffer c = dev.allocate(4L * maxM * n);
+                 DeviceBuffer q = dev.allocate((long) maxM * p8.kPadded());
+                 DeviceBuffer qs = dev.allocate(4L * maxM)) {
+                for (int m : ms) {
+                    List<Timed> t8 = new ArrayList<>(), t16 = new ArrayList<>();
+                    for (GemmTile tile : GemmTile.values()) {
+                        GemmPlan g8 = GemmPlan.of(m, n, kk, GemmPrecision.INT8, tile);
+                        GemmPlan g16 = GemmPlan.of(m, n, kk, GemmPrecision.FP16, tile);
+                        t8.add(new Timed(tile, time(() -> k.gemm(g8, GemmOutput.FP16, da8, dw8, c, aScale, true,
+                                wScale, true, null))));
+                        t16.add(new Timed(tile, time(() -> k.gemm(g16, GemmOutput.FP16, da16, dw16, c, null, false,
+                                null, false, null))));
+                    }
+                    GemmTile auto = GemmPlan.chooseTile(m, n, sms);
+                    Timed a8t = t8.get(auto.ordinal()), a16t = t16.get(auto.ordinal());
+                    Timed b8 = t8.stream().min((x, y) -> Double.compare(x.ms, y.ms)).orElseThrow();
+                    Timed b16 = t16.stream().min((x, y) -> Double.compare(x.ms, y.ms)).orElseThrow();
+                    double quant = time(() -> k.quantizePerToken(da16, true, null, q, qs, m, kk, p8.kPadded()));
+                    boolean exact = sampledExact(GemmPlan.of(m, n, kk, GemmPrecision.INT8, auto), da8, dw8, c, a8, w8);
+                    if (!exact) {
+                        failures++;
+                    }
+                    double ops = 2.0 * m * n * kk;
+                    line(String.format(Locale.ROOT,
+                            "| %d | %d | %d | %.4f (%s) | %.4f (%s) | %.2fx | %.4f (%s) | %.4f (%s) | %.2fx | %.4f | %.1f | %.1f | %s |",
+                            m, n, kk, a16t.ms, auto.suffix(), a8t.ms, auto.suffix(), a16t.ms / a8t.ms, b16.ms,
+                            b16.tile.suffix(), b8.ms, b8.tile.suffix(), b16.ms / b8.ms, quant, ops / b8.ms / 1e9,
+                            ops / b16.ms / 1e9, exact ? "yes" : "NO"));
+                    csv.add(String.format(Locale.ROOT, "%d,%d,%d,%s,%.5f,%s,%.5f,%s,%.5f,%s,%.5f,%.5f,%.2f,%.2f,%.3f,%.3f,%b",
+                            m, n, kk, auto.suffix(), a8t.ms, b8.tile.suffix(), b8.ms, auto.suffix(), a16t.ms,
+                            b16.tile.suffix(), b16.ms, quant, ops / b8.ms / 1e9, ops / b16.ms / 1e9, a16t.ms / a8t.ms,
+                            b16.ms / b8.ms, exact));
+                }
+            }
+        }
+        line("");
+        return csv;
+    }
+
+    /** INT32 results at 256 random positions equal the exact dot products. */
+    private boolean sampledExact(GemmPlan plan, DeviceBuffer a, DeviceBuffer w, DeviceBuffer c, byte[] a8, byte[] w8) {
+        k.gemm(plan, GemmOutput.INT32, a, w, c, null, false, null, false, null);
+        int[] got = new int[plan.m() * plan.n()];
+        dev.download(c.slice(0, 4L * got.length), got);
+        int ld = plan.kPadded();
+        for (int s = 0; s < 256; s++) {
+            int i = rnd.nextInt(plan.m()), j = rnd.nextInt(plan.n());
+            int want = 0;
+            for (int x = 0; x < plan.k(); x++) {
+                want += a8[i * ld + x] * w8[j * ld + x];
+            }
+            if (got[i * plan.n() + j] != want) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // ---------------------------------------------------------------------------------------------------- e2e
+
+    private void endToEnd(boolean quick) {
+        LlamaStack s = new LlamaStack(this, quick ? 4 : 32);
+        try {
+            int prompt = 512;
+            line("## End to end: LLaMA-7B-shaped decoder stack, random weights");
+            line("");
+            line("dim 4096, 32 heads of 128, FFN 11008 (SwiGLU), " + s.layers + " layers sharing one layer's weights "
+                    + "(7B's weights do not fit L2 either way), no embedding or LM head. W8A8: every linear is a per-token "
+                    + "quantization of its FP16 input plus an INT8 GEMM with per-channel weight scales and FP16 output; "
+                    + "norms, RoPE, attention and SwiGLU are the same FP16 kernels in both.");
+            line("");
+            line("| phase | FP16 ms | W8A8 ms | W8A8 speedup |");
+            line("|---|---|---|---|");
+            double f16 = time(() -> s.forward(false, prompt, 0));
+            double i8 = time(() -> s.forward(true, prompt, 0));
+            line(String.format(Locale.ROOT, "| prefill %d tokens | %.3f | %.3f | %.2fx |", prompt, f16, i8, f16 / i8));
+            double d16 = time(() -> s.forward(false, 1, prompt));
+            double d8 = time(() -> s.forward(true, 1, prompt));
+            line(String.format(Locale.ROOT, "| decode 1 token at context %d | %.3f | %.3f | %.2fx |", prompt, d16, d8,
+                    d16 / d8));
+            line("");
+        } finally {
+            s.close();
+        }
+    }
+
+    /** One LLaMA-7B decoder layer's buffers, run {@code layers} times per forward. */
+    private static final class LlamaStack implements AutoCloseable {
+        static final int DIM = 4096, HEADS = 32, HEAD_DIM = 128, FFN = 11008, MAX_T = 1024;
+        final int layers;
+        final CudaKernels k;
+        final List<DeviceBuffer> all = new ArrayList<>();
+        final DeviceBuffer x, h, q, attn, o, g, u, d, kCache, vCache, normW, q8, qScale;
+        final DeviceBuffer[] w16 = new DeviceBuffer[7], w8 = new DeviceBuffer[7], ws = new DeviceBuffer[7];
+        final int[][] shape = {{DIM, DIM}, {DIM, DIM}, {DIM, DIM}, {DIM, DIM}, {DIM, FFN}, {DIM, FFN}, {FFN, DIM}};
+
+        LlamaStack(GpuBench b, int layers) {
+            this.layers = layers;
+            this.k = b.k;
+            CudaDevice dev = b.dev;
+            x = keep(dev.upload(b.halves((long) MAX_T * DIM, 1)));
+            h = keep(dev.allocate(2L * MAX_T * DIM));
+            q = keep(dev.allocate(2L * MAX_T * DIM));
+            attn = keep(dev.allocate(2L * MAX_T * DIM));
+            o = keep(dev.allocate(2L * MAX_T * DIM));
+            g = keep(dev.allocate(2L * MAX_T * FFN));
+            u = keep(dev.allocate(2L * MAX_T * FFN));
+            d = keep(dev.allocate(2L * MAX_T * DIM));
+            kCache = keep(dev.allocate(2L * (MAX_T + 1) * DIM));
+            vCache = keep(dev.allocate(2L * (MAX_T + 1) * DIM));
+            normW = keep(dev.upload(b.halves(DIM, 1)));
+            q8 = keep(dev.allocate((long) MAX_T * FFN));
+            qScale = keep(dev.allocate(4L * MAX_T));
+            for (int i = 0; i < 7; i++) { // wq wk wv wo w1(gate) w3(up) w2(down): [out, in]
+                int in = shape[i][0], outDim = shape[i][1];
+                w16[i] = keep(dev.upload(b.halves((long) outDim * in, 0.02)));
+                w8[i] = keep(dev.upload(b.int8Codes((long) outDim * in)));
+                ws[i] = keep(dev.upload(b.positive(outDim, 0.0001f, 0.0003f)));
+            }
+        }
+
+        private DeviceBuffer keep(DeviceBuffer buf) {
+            all.add(buf);
+            return buf;
+        }
+
+        /** A linear: out [t, N] = in [t, K] · W_i; in W8A8 mode quantizes {@code in} first unless already done. */
+        void linear(boolean int8, int i, DeviceBuffer in, DeviceBuffer outBuf, int t, boolean quantize) {
+            int kk = shape[i][0], n = shape[i][1];
+            if (int8) {
+                GemmPlan p = GemmPlan.of(t, n, kk, GemmPrecision.INT8, k.device().info().multiprocessors());
+                if (quantize) {
+                    k.quantizePerToken(in, true, null, q8, qScale, t, kk, p.kPadded());
+                }
+                k.gemm(p, GemmOutput.FP16, q8, w8[i], outBuf, qScale, true, ws[i], true, null);
+            } else {
+                GemmPlan p = GemmPlan.of(t, n, kk, GemmPrecision.FP16, k.device().info().multiprocessors());
+                k.gemm(p, GemmOutput.FP16, in, w16[i], outBuf, null, false, null, false, null);
+            }
+        }
+
+        void forward(boolean int8, int t, int start) {
+            long kvOff = 2L * start * DIM, kvLen = 2L * t * DIM;
+            for (int l = 0; l < layers; l++) {
+                k.rmsnorm(h, x, normW, t, DIM, 1e-5f);
+                linear(int8, 0, h, q, t, true);
+                linear(int8, 1, h, kCache.slice(kvOff, kvLen), t, false);
+                linear(int8, 2, h, vCache.slice(kvOff, kvLen), t, false);
+                k.rope(q, t, DIM, HEADS, HEAD_DIM, start, 10000f, false);
+                k.rope(kCache.slice(kvOff, kvLen), t, DIM, HEADS, HEAD_DIM, start, 10000f, false);
+                k.attention(attn, q, kCache, vCache, t, start, HEADS, HEADS, HEAD_DIM, DIM, DIM,
+                        (float) (1 / Math.sqrt(HEAD_DIM)));
+                linear(int8, 3, attn, o, t, true);
+                k.add(x, o, (long) t * DIM);
+                k.rmsnorm(h, x, normW, t, DIM, 1e-5f);
+                linear(int8, 4, h, g, t, true);
+                linear(int8, 5, h, u, t, false);
+                k.swiglu(g, u, (long) t * FFN);
+                linear(int8, 6, g, d, t, true);
+                k.add(x, d, (long) t * DIM);
+            }
+        }
+
+        @Override
+        public void close() {
+            all.forEach(DeviceBuffer::close);
+        }
+    }
+}
