@@ -6,6 +6,8 @@ import com.seedsq.engine.quant.QuantizedMatrix;
  * INT8 × INT8 → INT32 matrix product {@code C[M, N] = A[M, K] · W[N, K]ᵀ} (A = quantized activations, W = quantized
  * weights, both row-major over K), with one dequantization per output. Implementations differ in speed only: the
  * integers are exact, so every kernel must return what {@link ScalarInt8Gemm} returns.
+ *
+ * <p>The fast kernels own a thread pool: create one per process (see {@link Int8Kernels#best}), share it, close it.
  */
 public interface Int8Gemm extends AutoCloseable {
 

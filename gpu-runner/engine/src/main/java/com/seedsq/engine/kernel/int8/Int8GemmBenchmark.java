@@ -16,8 +16,9 @@ import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
 
 /**
- * INT8 GEMM throughput against the engine's FP32 Vector API GEMM, measured side by side in one process so the ratios
- * are not skewed by a machine that changed in between (this one is shared; run it twice to see the noise).
+ * INT8 GEMM throughput against the engine's FP32 Vector API GEMM, and against oneDNN's s8s8s32 GEMM where
+ * {@code libdnnl.so.2} is installed, measured side by side in one process so the ratios are not skewed by a machine
+ * that changed in between (this one is shared; run it twice to see the noise).
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp target/classes
  * com.seedsq.engine.kernel.int8.Int8GemmBenchmark [threads]}.
@@ -60,7 +61,9 @@ public final class Int8GemmBenchmark {
         }
         System.out.printf(Locale.ROOT, "%-28s %-34s %10s %10s %8s%n", "shape", "kernel", "ms/call", "GOP/s", "vs FP32");
         try (VectorKernels fp32 = new VectorKernels(threads)) {
+            // square GEMMs as in the targets, BERT-base's three linear shapes at a 128-token prefill, decode
             for (Shape s : new Shape[]{new Shape(512, 2048, 2048), new Shape(512, 4096, 4096),
+                    new Shape(128, 768, 768), new Shape(128, 768, 3072), new Shape(128, 3072, 768),
                     new Shape(1, 2048, 2048), new Shape(1, 4096, 4096)}) {
                 run(s, fp32, int8, oneDnn);
             }
