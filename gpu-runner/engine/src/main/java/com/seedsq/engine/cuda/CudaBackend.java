@@ -49,7 +49,7 @@ public final class CudaBackend implements AutoCloseable {
                     // the reason below is what matters
                 }
             }
-            String reason = e.getClass().getSimpleName() + ": " + firstLine(e.getMessage());
+            String reason = reason(e);
             unavailableReason = reason;
             if (!logged) {
                 logged = true;
@@ -62,6 +62,16 @@ public final class CudaBackend implements AutoCloseable {
     /** Why the last {@link #tryOpen} returned empty; null if it succeeded or was never called. */
     public static String unavailableReason() {
         return unavailableReason;
+    }
+
+    /** One line: the exception's headline, and "no NVIDIA driver" where JCuda's natives could not link libcuda. */
+    static String reason(Throwable e) {
+        String m = e.getMessage();
+        String head = e.getClass().getSimpleName() + ": " + firstLine(m);
+        if (m != null && m.contains("libcuda.so.1")) {
+            return "no NVIDIA driver, libcuda.so.1 not found; " + head;
+        }
+        return head;
     }
 
     static String firstLine(String message) {

@@ -68,6 +68,16 @@ class CudaBackendTest {
     }
 
     @Test
+    void reasonNamesTheMissingDriver() {
+        String jcuda = "Error while loading native library \"JCudaDriver-12.6.0-linux-x86_64\"\n---(start of nested stack "
+                + "traces)---\njava.lang.UnsatisfiedLinkError: /tmp/libJCudaDriver-12.6.0-linux-x86_64.so: libcuda.so.1: "
+                + "cannot open shared object file: No such file or directory";
+        assertEquals("no NVIDIA driver, libcuda.so.1 not found; UnsatisfiedLinkError: Error while loading native "
+                + "library \"JCudaDriver-12.6.0-linux-x86_64\"", CudaBackend.reason(new UnsatisfiedLinkError(jcuda)));
+        assertEquals("IllegalStateException: no detail", CudaBackend.reason(new IllegalStateException()));
+    }
+
+    @Test
     void cStringsStopAtTheTerminator() {
         assertEquals("NVIDIA H100", CudaDevice.cString("NVIDIA H100\0garbage".getBytes()));
     }

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The GPU self-check and benchmark in one call (com.seedsq.engine.cuda.GpuBench, then the same GEMM shapes through
+# PyTorch as the reference), so a session that is lent a GPU fills docs/gpu-results.md from ONE device call.
+#
+#   scripts/gpu-check.sh prepare        on the developer machine (JDK 25 + Maven cache; no GPU needed): builds the
+#                                       engine jar and a jlinked Java runtime into .gpu-check/ (git-ignored through
+#                                       .git/info/exclude, ~30 MB), because the GPU machines have no Java and no network
+#   scripts/gpu-check.sh run [DIR]      on the GPU machine: writes gpu-bench.{log,md,csv}, torch-bench.{csv,md} and
+#                                       nvidia-smi.txt into DIR (default: $OUT if set, else ./gpu-check-out)
+#
+# Device call (run tool): command "scripts/gpu-check.sh run", carry [".gpu-check"], timeout_s 540.
+# Exit status: GpuBench's (0 all checks passed, 1 a check failed, 2 no CUDA device).
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ENGINE="$ROOT/gpu-runner/engine"
+KIT="$ROOT/.gpu-check"
+MODE="${1:-run}"
+
+prepare() {
+  set -e
+  local jdk="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+  [ -x "$jdk/bin/jlink" ] || jdk=/usr/lib/jvm/temurin-25-jdk-amd64
+  echo "gpu-check: building the engine jar with $jdk" >&2
+  (cd "$ROOT" && JAVA_HOME="$jdk" ./mvnw -q -B -pl gpu-runner/engine -Dmaven.test.skip=true -Dsq.models.skip=true package)
+  rm -rf "$KIT"
+  mkdir -p "$KIT/lib"
+  cp "$(find "$ENGINE/target" -maxdepth 1 -name 'sq-engine-*.jar' ! -name '*-sources.jar' ! -name '*-tests.jar' | head -n 1)" "$KIT/lib/"
+  # GpuBench needs the engine and JCuda; of JCuda's natives only the driver API's library (libcuda.so.1 is all it
+  # links), so a slim natives jar keeps the kit small. The rest of target/lib is for the CLI.
+  cp "$ENGINE"/target/lib/jcuda-12.6.0.jar "$KIT/lib/"
+  cp "$ENGINE"/target/lib/jackson-*.jar "$KIT/lib/" 2>/dev/null || true
+  local tmp; tmp="$(mktemp -d)"
+  (cd "$tmp" && "$jdk/bin/jar" xf "$ENGINE"/target/lib/jcuda-natives-12.6.0-linux-x86_64.jar lib/libJCudaDriver-12.6.0-linux-x86_64.so \
+     && "$jdk/bin/jar" cf "$KIT/lib/jcuda-natives-driver-12.6.0-linux-x86_64.jar" lib)
+  # a Java 25 runtime (the GPU machines have none), xz-packed to fit the 64 MiB a device call carries
+  "$jdk/bin/jlink" --add-modules java.base,java.logging,jdk.incubator.vector,jdk.unsupported \
+    --strip-debug --no-header-files --no-man-pages --compress zip-9 --output "$tmp/jre"
+  tar cf - -C "$tmp" jre | xz -T0 -6 > "$KIT/jre.tar.xz"
+  rm -rf "$tmp"
+  grep -qx '/.gpu-check/' "$ROOT/.git/info/exclude" 2>/dev/null || echo '/.gpu-check/' >> "$ROOT/.git/info/exclude"
+  echo "gpu-check: kit ready in $KIT ($(du -sh "$KIT" | cut -f1)); on the GPU machine: scripts/gpu-check.sh run" >&2
+}
+
+run() {
+  local out="${1:-${OUT:-$ROOT/gpu-check-out}}"
+  mkdir -p "$out"
+  local java cp
+  if [ -f "$KIT/jre.tar.xz" ] && [ ! -x /tmp/sq-gpu-check/jre/bin/java ]; then
+    mkdir -p /tmp/sq-gpu-check && tar xJf "$KIT/jre.tar.xz" -C /tmp/sq-gpu-check
+  fi
+  if [ -x /tmp/sq-gpu-check/jre/bin/java ] && [ -f "$KIT/jre.tar.xz" ]; then java=/tmp/sq-gpu-check/jre/bin/java;
+  elif [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then java="$JAVA_HOME/bin/java";
+  else java="$(command -v java || true)"; fi
+  if [ -z "$java" ]; then
+    echo "gpu-check: no Java here: run 'scripts/gpu-check.sh prepare' on the developer machine and carry .gpu-check" >&2
+    exit 3
+  fi
+  if [ -d "$KIT/lib" ]; then cp="$KIT/lib/*";
+  else cp="$(find "$ENGINE/target" -maxdepth 1 -name 'sq-engine-*.jar' ! -name '*-sources.jar' | head -n 1):$ENGINE/target/lib/*"; fi
+
+  { command -v nvidia-smi >/dev/null && nvidia-smi; } > "$out/nvidia-smi.txt" 2>&1 || true
+  head -n 12 "$out/nvidia-smi.txt" 2>/dev/null
+
+  "$java" --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Xmx32g \
+    -cp "$cp" com.seedsq.engine.cuda.GpuBench --out "$out" 2>&1 | tee "$out/gpu-bench.log"
+  local status=${PIPESTATUS[0]}
+
+  if command -v python3 >/dev/null && python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
+    PYTHONUNBUFFERED=1 python3 "$ROOT/scripts/torch_gemm_bench.py" --csv "$out/torch-bench.csv" \
+      --ours "$out/gpu-bench.csv" 2>&1 | tee "$out/torch-bench.md"
+  else
+    echo "gpu-check: no python3 with CUDA-enabled torch here, PyTorch reference skipped" | tee "$out/torch-bench.md"
+  fi
+  echo "gpu-check: GpuBench exit status $status; results in $out"
+  exit "$status"
+}
+
+case "$MODE" in
+  prepare) prepare ;;
+  run) shift || true; run "$@" ;;
+  *) echo "usage: scripts/gpu-check.sh prepare | run [DIR]" >&2; exit 64 ;;
+esac
