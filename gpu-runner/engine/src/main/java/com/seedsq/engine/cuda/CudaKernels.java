@@ -25,6 +25,7 @@ public final class CudaKernels implements AutoCloseable {
     private final CudaDevice device;
     private final CUmodule module;
     private final Map<String, CUfunction> functions = new HashMap<>();
+    private final java.util.Set<String> sharedMemoryRaised = new java.util.HashSet<>();
 
     public CudaKernels(CudaDevice device, byte[] fatbin) {
         this.device = device;
@@ -155,8 +156,8 @@ public final class CudaKernels implements AutoCloseable {
             need(bias, plan.n() * 4L, "bias");
         }
         CUfunction f = function(name);
-        if (plan.tile().sharedBytes() > 48 * 1024) {
-            device.allowSharedMemory(f, plan.tile().sharedBytes());
+        if (plan.tile().sharedBytes() > 48 * 1024 && sharedMemoryRaised.add(name)) {
+            device.allowSharedMemory(f, plan.tile().sharedBytes()); // once per kernel: above 48 KiB needs opting in
         }
         device.launch(f, plan.launch(), Pointer.to(p(a), p(w), p(c), i(plan.m()), i(plan.n()), i(plan.kBytes()),
                 p(dequantize ? aScale : null), i(aPerRow ? 1 : 0), p(dequantize ? wScale : null), i(wPerRow ? 1 : 0),
@@ -240,5 +241,6 @@ public final class CudaKernels implements AutoCloseable {
     public void close() {
         device.unloadModule(module);
         functions.clear();
+        sharedMemoryRaised.clear();
     }
 }
