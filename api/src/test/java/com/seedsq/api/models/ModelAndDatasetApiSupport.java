@@ -1,6 +1,7 @@
 package com.seedsq.api.models;
 
 import com.seedsq.api.testing.ApiClient;
+import com.seedsq.api.testing.TinyHfLlama;
 import com.seedsq.api.testing.TinyLlama2c;
 import com.seedsq.storage.artifact.ArtifactStore;
 import org.junit.jupiter.api.BeforeEach;
@@ -126,6 +127,57 @@ abstract class ModelAndDatasetApiSupport {
 
         assertThat(acme.get("/api/v1/models").json().size()).isZero();
         assertThat(store.list("tenants/" + acmeTenant + "/")).isEmpty();
+    }
+
+    @Test
+    void huggingFaceSafetensorsUploadsAreInspectedAndDefectsNamed() throws Exception {
+        Path good = TinyHfLlama.write(tmp.resolve("good"), TinyHfLlama.Defect.NONE);
+        var ok = acme.postMultipart("/api/v1/models", Map.of("name", List.of("hf"), "files",
+                List.of(good.resolve("config.json"), good.resolve("model.safetensors"))));
+        assertThat(ok.status()).as(ok.body()).isEqualTo(201);
+        assertThat(ok.json().path("format").asString()).isEqualTo("hf");
+        assertThat(ok.json().path("architecture").asString()).isEqualTo("llama");
+
+        // A header that claims more bytes than the file has: cut the file short.
+        Path cut = Files.createDirectories(tmp.resolve("cut"));
+        Files.copy(good.resolve("config.json"), cut.resolve("config.json"));
+        byte[] st = Files.readAllBytes(good.resolve("model.safetensors"));
+        Files.write(cut.resolve("model.safetensors"), Arrays.copyOf(st, st.length - 100));
+        expectRejected(cut, "model.safetensors", null);
+
+        // Garbage where the header should be.
+        Path corrupt = Files.createDirectories(tmp.resolve("corrupt"));
+        Files.copy(good.resolve("config.json"), corrupt.resolve("config.json"));
+        byte[] bad = st.clone();
+        for (int i = 8; i < 40; i++) {
+            bad[i] = (byte) 0xff;
+        }
+        Files.write(corrupt.resolve("model.safetensors"), bad);
+        expectRejected(corrupt, "model.safetensors", null);
+
+        expectRejected(TinyHfLlama.write(tmp.resolve("shape"), TinyHfLlama.Defect.WRONG_SHAPE), null,
+                "model.layers.0.self_attn.q_proj.weight");
+        expectRejected(TinyHfLlama.write(tmp.resolve("missing"), TinyHfLlama.Defect.MISSING_TENSOR), null,
+                "model.layers.0.mlp.down_proj.weight");
+        var unknown = expectRejected(TinyHfLlama.write(tmp.resolve("arch"), TinyHfLlama.Defect.UNKNOWN_ARCHITECTURE),
+                null, null);
+        assertThat(unknown.json().path("detail").asString()).contains("gpt_bigcode");
+
+        assertThat(acme.get("/api/v1/models").json().size()).isEqualTo(1);
+    }
+
+    private ApiClient.Response expectRejected(Path dir, String file, String tensor) {
+        var r = acme.postMultipart("/api/v1/models", Map.of("name", List.of("bad"), "files",
+                List.of(dir.resolve("config.json"), dir.resolve("model.safetensors"))));
+        assertThat(r.status()).as(dir + ": " + r.body()).isEqualTo(422);
+        assertThat(r.contentType()).startsWith("application/problem+json");
+        if (file != null) {
+            assertThat(r.json().path("detail").asString()).as(r.body()).contains(file);
+        }
+        if (tensor != null) {
+            assertThat(r.json().path("tensor").asString()).as(r.body()).isEqualTo(tensor);
+        }
+        return r;
     }
 
     @Test

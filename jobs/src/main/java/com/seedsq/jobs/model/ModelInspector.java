@@ -2,6 +2,8 @@ package com.seedsq.jobs.model;
 
 import com.seedsq.engine.format.ModelFormatException;
 import com.seedsq.engine.format.hf.NonFiniteScan;
+import com.seedsq.engine.forward.Transformer;
+import com.seedsq.engine.kernel.ScalarKernels;
 import com.seedsq.engine.model.Model;
 
 import java.io.IOException;
@@ -15,7 +17,8 @@ import java.util.stream.Stream;
 
 /**
  * Decides what an uploaded set of files is and asks the engine to open it, so that a model is accepted only if the
- * engine can actually load it: every header, offset and shape validated, every weight finite. The upload API calls
+ * engine can actually run it: every header and offset validated, every tensor the forward pass needs present with the
+ * shape the config implies, every weight finite. The upload API calls
  * it before anything is stored, and the job's validate step calls it again on what it downloads.
  *
  * <p>Recognised layouts: a Hugging Face directory ({@code config.json} + safetensors), one {@code .gguf} file, or a
@@ -60,7 +63,9 @@ public final class ModelInspector {
             tokenizer = tokenizers.isEmpty() ? null : tokenizers.getFirst();
             format = "llama2c";
         }
-        try (Model model = Model.open(checkpoint)) {
+        try (Model model = Model.open(checkpoint); ScalarKernels kernels = new ScalarKernels()) {
+            // Binding the forward pass checks every tensor the family needs: present, and shaped as the config says.
+            Transformer.of(model, kernels);
             NonFiniteScan.requireFinite(model.weights(), checkpoint);
             var c = model.config();
             return new ModelSummary(format, model.family().name(), model.parameterCount(), c.layers(), c.hiddenSize(),
