@@ -95,18 +95,32 @@ public final class GpuBench {
         line("");
         line("## Correctness");
         line("");
-        checkQuantize();
-        checkInt8Gemm();
-        checkFp16Gemm();
-        checkForward();
+        section("quantization", this::checkQuantize);
+        section("INT8 GEMM", this::checkInt8Gemm);
+        section("FP16 GEMM", this::checkFp16Gemm);
+        section("forward helpers", this::checkForward);
         line("");
         line(failures == 0 ? "All checks passed." : failures + " check(s) FAILED.");
         line("");
-        List<String> csv = benchGemms(quick ? new int[]{1, 512} : MS, quick ? new int[][]{KN[0], KN[2]} : KN);
+        Files.writeString(dir.resolve("gpu-bench.md"), md);
+        List<String> csv = new ArrayList<>();
+        section("GEMM timings", () -> csv.addAll(benchGemms(quick ? new int[]{1, 512} : MS,
+                quick ? new int[][]{KN[0], KN[2]} : KN)));
         Files.write(dir.resolve("gpu-bench.csv"), csv);
-        endToEnd(quick);
+        Files.writeString(dir.resolve("gpu-bench.md"), md);
+        section("end to end", () -> endToEnd(quick));
         Files.writeString(dir.resolve("gpu-bench.md"), md);
         return failures;
+    }
+
+    /** Runs one part; an exception (a CUDA error, say) is reported as a failure and the next part still runs. */
+    private void section(String name, Runnable body) {
+        try {
+            body.run();
+        } catch (RuntimeException | LinkageError e) {
+            check(false, name + " aborted: " + e);
+            e.printStackTrace();
+        }
     }
 
     private void line(String s) {
