@@ -3,6 +3,7 @@
 import {api, el, fmtDuration, fmtTime, getKey, hideProblem, shortId, showProblem, API} from './api.js';
 
 const FINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
+const WATCHDOG_MS = 8000;
 let $ = {};
 const streams = new Map();   // job id → EventSource or polling timer
 const rows = new Map();      // job id → <tr>
@@ -16,9 +17,13 @@ export function init() {
     error: document.getElementById('jobs-error'),
     live: document.getElementById('jobs-live'),
   };
+  document.getElementById('jobs-refresh').addEventListener('click', () => show(lastParams));
 }
 
+let lastParams = {};
+
 export async function show(params) {
+  lastParams = params;
   visible = true;
   hideProblem($.error);
   let jobs;
@@ -79,7 +84,29 @@ function follow(id) {
   const url = `${API}/jobs/${encodeURIComponent(id)}/events?access_token=${encodeURIComponent(getKey())}`;
   const es = new EventSource(url);
   streams.set(id, es);
+  // A stream that stays silent for long is checked with a plain GET, so a stalled stream cannot freeze the row.
+  let lastEvent = Date.now();
+  const watchdog = setInterval(async () => {
+    if (streams.get(id) !== es) {
+      clearInterval(watchdog);
+      return;
+    }
+    if (Date.now() - lastEvent < WATCHDOG_MS) {
+      return;
+    }
+    lastEvent = Date.now();
+    try {
+      const job = await api(`jobs/${encodeURIComponent(id)}`);
+      update(job);
+      if (FINAL.has(job.status)) {
+        stop(id);
+      }
+    } catch (e) {
+      // keep the stream; the next tick tries again
+    }
+  }, 1000);
   es.addEventListener('progress', (ev) => {
+    lastEvent = Date.now();
     let job;
     try {
       job = JSON.parse(ev.data);
@@ -145,8 +172,7 @@ function render(tr, j) {
   const pct = Math.max(0, Math.min(100, j.percent || 0));
   const stepText = j.status === 'QUEUED' ? 'waiting for a runner'
       : j.currentStep ? `${j.currentStep}${stepIndex >= 0 ? ` (step ${stepIndex + 1} of ${steps.length})` : ''}` : '';
-  const eta = j.status === 'RUNNING' && j.etaSeconds !== null && j.etaSeconds !== undefined
-      ? ` · about ${fmtDuration(j.etaSeconds)} left` : '';
+  const eta = j.status === 'RUNNING' && j.etaSeconds > 0 ? ` · ETA about ${fmtDuration(j.etaSeconds)}` : '';
   const report = `#/jobs/${encodeURIComponent(j.id)}/report`;
   const modelName = modelNames.get(j.modelId) || shortId(j.modelId);
   tr.replaceChildren(
@@ -183,8 +209,8 @@ async function act(id, action) {
     if (job && job.id) {
       update(job);
     }
-    if (action === 'restart') {
-      follow(id);
+    if (job && !FINAL.has(job.status)) {
+      follow(id); // (re)open the stream: a restarted job runs again, a cancelled one reports its end
     }
     $.live.textContent = `Job ${shortId(id)}: ${action} requested.`;
   } catch (e) {

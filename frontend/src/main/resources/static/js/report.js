@@ -261,16 +261,17 @@ function renderLatency(r, sqVariant, cards) {
   const prefillSpeedups = grid.map((g) => (at('fp32', g)?.prefillMs ?? NaN) / (at(int8, g)?.prefillMs ?? NaN));
   const decodeSpeedups = grid.map((g) => (at('fp32', g)?.decodeMsPerToken ?? NaN) / (at(int8, g)?.decodeMsPerToken ?? NaN));
 
+  const top = el('tr', {}, el('td'),
+      el('th', {scope: 'colgroup', colspan: String(variants.length + 1), class: 'group', text: 'Prefill (ms)'}),
+      el('th', {scope: 'colgroup', colspan: String(variants.length + 1), class: 'group', text: 'Decode (ms per token)'}));
   const head = el('tr', {}, el('th', {scope: 'col', text: 'Batch × seq'}));
-  for (const v of variants) {
-    head.append(el('th', {scope: 'col', class: 'num', text: `${variantLabel(v)} prefill ms`}));
+  for (let k = 0; k < 2; k++) {
+    for (const v of variants) {
+      head.append(el('th', {scope: 'col', class: 'num', text: variantLabel(v)}));
+    }
+    head.append(el('th', {scope: 'col', class: 'num', text: 'Speed-up'}));
   }
-  head.append(el('th', {scope: 'col', class: 'num', text: `Prefill speed-up ${variantLabel(int8)}`}));
-  for (const v of variants) {
-    head.append(el('th', {scope: 'col', class: 'num', text: `${variantLabel(v)} decode ms/token`}));
-  }
-  head.append(el('th', {scope: 'col', class: 'num', text: `Decode speed-up ${variantLabel(int8)}`}));
-  document.querySelector('#table-latency thead').replaceChildren(head);
+  document.querySelector('#table-latency thead').replaceChildren(top, head);
   document.querySelector('#table-latency tbody').replaceChildren(...grid.map((g, i) => {
     const tr = el('tr', {dataset: {batch: String(g.batch), seqLen: String(g.seqLen)}}, el('th', {scope: 'row', text: cat[i]}));
     for (const v of variants) {
@@ -379,7 +380,9 @@ function renderAtlas(r, cards) {
       dataZoom: sites.length > 40 ? [{type: 'slider', bottom: 4, end: Math.min(100, (4000 / sites.length))}] : undefined,
       series: [
         {name: 'before smoothing', type: 'bar', itemStyle: {color: COLORS.before}, data: before},
-        {name: 'after smoothing', type: 'bar', itemStyle: {color: COLORS.after}, data: after},
+        {name: 'after smoothing', type: 'bar', itemStyle: {color: COLORS.after},
+          // Sites the method leaves alone (no preceding norm to fold the factors into) keep their outliers.
+          data: atlas.map((a, i) => (a.smoothed === false ? {value: after[i], itemStyle: {color: '#8c959f'}} : after[i]))},
       ],
     }, `Outlier severity per site before and after smoothing: ${atlas.map((a, i) => `${a.site} ${fmtNum(before[i], 2)} → ${fmtNum(after[i], 2)}`).join(', ')}.`);
     const mb = geoMean(before);

@@ -121,7 +121,9 @@ class WebUiBrowserTest {
     }
 
     @AfterEach
-    void browserConsoleHasNoErrors() {
+    void browserConsoleHasNoErrors(org.junit.jupiter.api.TestInfo test) throws IOException {
+        // The page as the test left it, for a failure's post-mortem.
+        screenshot("last-" + test.getTestMethod().map(java.lang.reflect.Method::getName).orElse("test"));
         List<String> errors = new ArrayList<>();
         for (LogEntry e : driver.manage().logs().get(LogType.BROWSER)) {
             if (e.getLevel().intValue() < Level.SEVERE.intValue()) {
@@ -241,7 +243,6 @@ class WebUiBrowserTest {
         assertThat(done.getText()).contains("100%").contains("package");
         // The row changed without a reload: the page saw the job through the event stream, not one final read.
         assertThat(seen.size()).as("states seen %s", seen).isGreaterThan(1);
-        assertThat(text("jobs-live")).contains("completed");
         screenshot("jobs");
 
         // The report: numbers in the tables and the charts are the API's.
@@ -280,6 +281,47 @@ class WebUiBrowserTest {
         for (JsonNode m : apiClient.get("/api/v1/models").json()) {
             assertThat(m.path("name").asString()).isNotEqualTo("truncated");
         }
+    }
+
+    @Test
+    void aJobIsCancelledAndRestartedFromTheJobsPage() throws Exception {
+        Inputs in = inputs();
+        pasteKey();
+        open("#/jobs");
+        var model = apiClient.postMultipart("/api/v1/models", Map.of("name", List.of("to-cancel"),
+                "files", List.of(in.model, in.tokenizer)));
+        assertThat(model.status()).as(model.body()).isEqualTo(201);
+        var dataset = apiClient.postMultipart("/api/v1/datasets", Map.of("file", List.of(in.dataset)));
+        String datasetId = dataset.json().path("id").asString();
+        Map<String, Object> spec = Map.of("modelId", model.json().path("id").asString(),
+                "calibration", Map.of("datasetId", datasetId, "samples", in.samples, "seqLen", in.seqLen),
+                "evaluation", Map.of("datasetIds", List.of(datasetId), "maxTokens", in.maxTokens),
+                "benchmark", Map.of("batchSizes", List.of(1), "seqLens", List.of(in.maxSeqLen / 8),
+                        "decodeTokens", 8), "backend", "cpu");
+        var submitted = apiClient.postJson("/api/v1/jobs", spec);
+        assertThat(submitted.status()).as(submitted.body()).isEqualTo(201);
+        String jobId = submitted.json().path("id").asString();
+        String shortId = jobId.substring(0, 8);
+
+        // Cancel at once, while the job is queued or validating.
+        open("#/jobs?highlight=" + jobId);
+        By row = By.cssSelector("#jobs-table tr[data-job-id='" + jobId + "']");
+        By cancel = By.cssSelector("#jobs-table button[aria-label='Cancel job " + shortId + "']");
+        By restart = By.cssSelector("#jobs-table button[aria-label='Restart job " + shortId + "']");
+        waitFor(d -> !d.findElements(cancel).isEmpty());
+        click(cancel);
+        waitFor(d -> "CANCELLED".equals(d.findElement(row).getDomAttribute("data-status")));
+        assertThat(apiClient.get("/api/v1/jobs/" + jobId).json().path("status").asString()).isEqualTo("CANCELLED");
+        screenshot("jobs-cancelled");
+
+        click(restart);
+        // The restarted job is followed live again and resumes where it stopped, to the end.
+        waitFor(d -> !List.of("CANCELLED", "").contains(d.findElement(row).getDomAttribute("data-status")));
+        new WebDriverWait(driver, Duration.ofSeconds(120), Duration.ofMillis(200)).until(d ->
+                List.of("COMPLETED", "FAILED").contains(d.findElement(row).getDomAttribute("data-status")));
+        assertThat(driver.findElement(row).getDomAttribute("data-status")).as(driver.findElement(row).getText())
+                .isEqualTo("COMPLETED");
+        assertThat(text("jobs-live")).contains(shortId);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -372,7 +414,7 @@ class WebUiBrowserTest {
         @SuppressWarnings("unchecked")
         List<List<Object>> series = (List<List<Object>>) js("""
                 const c = echarts.getInstanceByDom(document.getElementById(arguments[0]));
-                return c.getOption().series.map(s => s.data);
+                return c.getOption().series.map(s => s.data.map(d => d !== null && typeof d === 'object' ? d.value : d));
                 """, chartId);
         List<List<Double>> out = new ArrayList<>();
         for (List<Object> s : series) {
@@ -465,7 +507,7 @@ class WebUiBrowserTest {
     // ---------------------------------------------------------------------------------------------------------
 
     record Inputs(Path model, Path tokenizer, Path dataset, String modelName, int modelParts, int samples, int seqLen,
-                  int maxTokens, String benchSeqLens) {
+                  int maxTokens, String benchSeqLens, int maxSeqLen) {
     }
 
     /** stories260K and a TinyStories sample from ../shared/data, or a generated tiny model when it is missing. */
@@ -477,7 +519,7 @@ class WebUiBrowserTest {
         if (Files.isRegularFile(bin) && Files.isRegularFile(tok) && Files.isRegularFile(text)) {
             // Chromium wants canonical paths for file inputs.
             return new Inputs(bin.toRealPath(), tok.toRealPath(), text.toRealPath(), "stories260K", (int) ((Files.size(bin) + 262_143) / 262_144), 8, 128,
-                    800, "32, 64");
+                    800, "32, 64", 512);
         }
         System.err.println("WebUiBrowserTest: " + shared + " has no stories260K: using a generated tiny llama2.c model");
         Path model = TinyLlama2c.write(work.resolve("tiny.bin"), false);
@@ -488,6 +530,6 @@ class WebUiBrowserTest {
         }
         Path dataset = Files.writeString(work.resolve("stories.txt"), sb.toString());
         return new Inputs(model, tokenizer, dataset, "tiny", (int) ((Files.size(model) + 262_143) / 262_144), 4, 32,
-                310, "16, 32");
+                310, "16, 32", TinyLlama2c.SEQ);
     }
 }
