@@ -599,6 +599,8 @@ public final class GpuBench {
             d = keep(dev.allocate(2L * MAX_T * DIM));
             kCache = keep(dev.allocate(2L * (MAX_T + 1) * DIM));
             vCache = keep(dev.allocate(2L * (MAX_T + 1) * DIM));
+            dev.fill32(kCache, 0, kCache.bytes() / 4); // defined values for the positions decode reads
+            dev.fill32(vCache, 0, vCache.bytes() / 4);
             normW = keep(dev.upload(b.halves(DIM, 1)));
             q8 = keep(dev.allocate((long) MAX_T * FFN));
             qScale = keep(dev.allocate(4L * MAX_T));
