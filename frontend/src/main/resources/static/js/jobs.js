@@ -170,11 +170,17 @@ function render(tr, j) {
   const steps = j.steps || [];
   const stepIndex = steps.indexOf(j.currentStep);
   const pct = Math.max(0, Math.min(100, j.percent || 0));
+  const took = j.startedAt && j.finishedAt ? (new Date(j.finishedAt) - new Date(j.startedAt)) / 1000 : null;
   const stepText = j.status === 'QUEUED' ? 'waiting for a runner'
+      : j.status === 'COMPLETED' ? `done${took !== null ? ` in ${fmtDuration(took)}` : ''}`
       : j.currentStep ? `${j.currentStep}${stepIndex >= 0 ? ` (step ${stepIndex + 1} of ${steps.length})` : ''}` : '';
   const eta = j.status === 'RUNNING' && j.etaSeconds > 0 ? ` · ETA about ${fmtDuration(j.etaSeconds)}` : '';
   const report = `#/jobs/${encodeURIComponent(j.id)}/report`;
   const modelName = modelNames.get(j.modelId) || shortId(j.modelId);
+  // Progress events re-render the row often: keep the buttons (and a click in progress on them) while they still apply.
+  const actionsKey = `${j.status}|${!!j.cancelRequested}`;
+  const keep = tr.dataset.actionsKey === actionsKey ? tr.lastElementChild : null;
+  tr.dataset.actionsKey = actionsKey;
   tr.replaceChildren(
       el('td', {},
           j.status === 'COMPLETED' ? el('a', {href: report, class: 'mono', text: shortId(j.id), 'aria-label': `Report of job ${shortId(j.id)}`})
@@ -193,7 +199,7 @@ function render(tr, j) {
           j.message && j.status !== 'COMPLETED' && j.status !== 'RUNNING'
               ? el('p', {class: 'job-message', text: j.message}) : null,
           j.cancelRequested && !FINAL.has(j.status) ? el('p', {class: 'help', text: 'Cancelling…'}) : null),
-      el('td', {class: 'actions-cell'},
+      keep || el('td', {class: 'actions-cell'},
           j.status === 'COMPLETED' ? el('a', {class: 'button small primary', href: report, text: 'Report'}) : null,
           !FINAL.has(j.status) ? el('button', {type: 'button', class: 'small danger', text: 'Cancel',
             'aria-label': `Cancel job ${shortId(j.id)}`, disabled: j.cancelRequested || undefined,

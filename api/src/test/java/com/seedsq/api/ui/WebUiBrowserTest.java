@@ -240,7 +240,8 @@ class WebUiBrowserTest {
         WebElement done = driver.findElement(row);
         assertThat(done.getDomAttribute("data-status")).as("states seen %s; row: %s", seen, done.getText())
                 .isEqualTo("COMPLETED");
-        assertThat(done.getText()).contains("100%").contains("package");
+        assertThat(done.getText()).contains("100%").contains("done in");
+        assertThat(done.getDomAttribute("data-step")).isEqualTo("package");
         // The row changed without a reload: the page saw the job through the event stream, not one final read.
         assertThat(seen.size()).as("states seen %s", seen).isGreaterThan(1);
         screenshot("jobs");
@@ -453,9 +454,18 @@ class WebUiBrowserTest {
 
     /** Clicks an element after scrolling it to the middle of the window, clear of the sticky header. */
     private void click(By by) {
-        WebElement e = driver.findElement(by);
-        js("arguments[0].scrollIntoView({block: 'center'});", e);
-        e.click();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                WebElement e = driver.findElement(by);
+                js("arguments[0].scrollIntoView({block: 'center'});", e);
+                e.click();
+                return;
+            } catch (org.openqa.selenium.StaleElementReferenceException e) {
+                if (attempt == 5) {
+                    throw e; // re-rendered under us five times in a row
+                }
+            }
+        }
     }
 
     private void fill(String id, String value) {
