@@ -17,6 +17,11 @@ import java.nio.file.Path;
  */
 public record JobContext(JobRecord job, JobSpec spec, Path workDir, ArtifactStore store, JsonMapper json) {
 
+    /** The model's files on this runner (every step makes sure they are there before it runs). */
+    public Path modelDir() {
+        return workDir.resolve("model");
+    }
+
     public String artifactKey(String name) {
         return "tenants/" + job.tenant() + "/jobs/" + job.id() + "/" + name;
     }

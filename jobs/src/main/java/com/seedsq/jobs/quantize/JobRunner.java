@@ -10,6 +10,7 @@ import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.parameters.JobParametersBuilder;
 import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.StepExecution;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 
@@ -79,13 +80,17 @@ public class JobRunner implements AutoCloseable {
     public void recoverInterruptedJobs() {
         for (String status : new String[] {JobRecord.RUNNING, JobRecord.QUEUED}) {
             for (JobRecord j : jobs.withStatus(status)) {
-                String where = j.currentStep() == null ? "" : " during step '" + j.currentStep() + "'";
+                String step = j.currentStep();
                 if (j.batchExecutionId() != null) {
                     JobExecution e = repository.getJobExecution(j.batchExecutionId());
                     if (e != null && LEFT_RUNNING.contains(e.getStatus())) {
+                        // Batch knows which step was running better than our throttled progress row does.
+                        step = e.getStepExecutions().stream().filter(se -> se.getStatus().isRunning())
+                                .map(StepExecution::getStepName).findFirst().orElse(step);
                         operator.recover(e);
                     }
                 }
+                String where = step == null ? "" : " during step '" + step + "'";
                 jobs.finished(j.id(), JobRecord.FAILED, "the runner stopped while the job was " + status.toLowerCase()
                         + where + "; restart the job to resume it", now());
                 log.warn("job {} was interrupted{} by a stop of the service: marked FAILED, restartable", j.id(), where);

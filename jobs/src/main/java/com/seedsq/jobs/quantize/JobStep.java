@@ -1,9 +1,11 @@
 package com.seedsq.jobs.quantize;
 
+import com.seedsq.jobs.model.LocalModel;
 import com.seedsq.jobs.spec.JobSpec;
 import com.seedsq.storage.artifact.ArtifactStore;
 import com.seedsq.storage.metadata.JobRecord;
 import com.seedsq.storage.metadata.Jobs;
+import com.seedsq.storage.metadata.Models;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.step.StepContribution;
 import org.springframework.batch.core.step.StepExecution;
@@ -25,7 +27,7 @@ import java.time.ZoneId;
 public abstract class JobStep implements Tasklet {
 
     /** Shared services of all steps. {@code workRoot} holds one working directory per job. */
-    public record Services(Jobs jobs, ArtifactStore store, Path workRoot, JsonMapper json) {
+    public record Services(Jobs jobs, Models models, ArtifactStore store, Path workRoot, JsonMapper json) {
     }
 
     protected final Services services;
@@ -51,6 +53,11 @@ public abstract class JobStep implements Tasklet {
         JobSpec spec = services.json().readValue(job.spec(), JobSpec.class);
         Path workDir = Files.createDirectories(services.workRoot().resolve(jobId));
         JobContext ctx = new JobContext(job, spec, workDir, services.store(), services.json());
+        // Any step may run on a runner that has not seen this job before (a restart elsewhere): fetch the model if
+        // it is not here yet. A model that was deleted meanwhile is left to the step to report.
+        if (services.models().find(job.tenant(), job.modelId()).isPresent()) {
+            LocalModel.materialize(services.store(), services.models().files(job.modelId()), ctx.modelDir());
+        }
         Instant jobStart = execution.getJobExecution().getStartTime() == null ? Instant.now()
                 : execution.getJobExecution().getStartTime().atZone(ZoneId.systemDefault()).toInstant();
         ProgressRecorder progress = new ProgressRecorder(services.jobs(), jobId, step, jobStart);

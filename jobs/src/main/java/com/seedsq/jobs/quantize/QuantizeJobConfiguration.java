@@ -44,9 +44,9 @@ public class QuantizeJobConfiguration {
     }
 
     @Bean
-    public JobStep.Services jobStepServices(Jobs jobs, ArtifactStore store, JobsProperties properties,
-                                            JsonMapper json) {
-        return new JobStep.Services(jobs, store, properties.workDir(), json);
+    public JobStep.Services jobStepServices(Jobs jobs, Models models, ArtifactStore store,
+                                            JobsProperties properties, JsonMapper json) {
+        return new JobStep.Services(jobs, models, store, properties.workDir(), json);
     }
 
     @Bean

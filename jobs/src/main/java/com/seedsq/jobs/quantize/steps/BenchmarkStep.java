@@ -42,7 +42,7 @@ public class BenchmarkStep extends JobStep {
     protected void run(JobContext ctx, StepProgress progress, ExecutionContext jobContext) throws Exception {
         var grid = ctx.spec().benchmark();
         List<Point> points = new ArrayList<>();
-        try (LoadedModel m = LoadedModel.open(ctx.workDir().resolve("model"));
+        try (LoadedModel m = LoadedModel.open(ctx.modelDir());
              VectorKernels kernels = new VectorKernels()) {
             List<String> names = variants.names(ctx);
             int total = names.size() * grid.batchSizes().size() * grid.seqLens().size();

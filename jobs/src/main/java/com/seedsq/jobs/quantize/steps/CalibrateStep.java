@@ -33,7 +33,7 @@ public class CalibrateStep extends JobStep {
     @Override
     protected void run(JobContext ctx, StepProgress progress, ExecutionContext jobContext) throws Exception {
         DatasetRecord d = datasets.find(ctx.job().tenant(), ctx.spec().calibration().datasetId()).orElseThrow();
-        try (LoadedModel m = LoadedModel.open(ctx.workDir().resolve("model"))) {
+        try (LoadedModel m = LoadedModel.open(ctx.modelDir())) {
             progress.report(0.01, "encoding the calibration text");
             int[] ids = m.tokenizer().encode(DatasetText.read(ctx.store(), d), true);
             Path cache = services.workRoot().resolve("stats-cache");

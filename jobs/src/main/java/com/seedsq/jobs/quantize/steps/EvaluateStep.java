@@ -43,7 +43,7 @@ public class EvaluateStep extends JobStep {
     protected void run(JobContext ctx, StepProgress progress, ExecutionContext jobContext) throws Exception {
         List<Result> results = new ArrayList<>();
         int seqLen = ctx.spec().calibration().seqLen();
-        try (LoadedModel m = LoadedModel.open(ctx.workDir().resolve("model"));
+        try (LoadedModel m = LoadedModel.open(ctx.modelDir());
              VectorKernels kernels = new VectorKernels()) {
             List<String> names = variants.names(ctx);
             List<DatasetRecord> sets = new ArrayList<>();

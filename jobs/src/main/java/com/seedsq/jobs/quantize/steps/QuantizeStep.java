@@ -48,7 +48,7 @@ public class QuantizeStep extends JobStep {
     @Override
     protected void run(JobContext ctx, StepProgress progress, ExecutionContext jobContext) throws Exception {
         ActivationStats stats = QuantizationArtifacts.stats(ctx);
-        try (LoadedModel m = LoadedModel.open(ctx.workDir().resolve("model"));
+        try (LoadedModel m = LoadedModel.open(ctx.modelDir());
              VectorKernels fp = new VectorKernels()) {
             QuantConfig config = QuantizationArtifacts.config(ctx.spec(), m.model().family().name());
             try (QuantizedModel qm = SmoothQuant.quantize(m.model(), stats, QuantizationArtifacts.plan(ctx), config,
@@ -89,7 +89,7 @@ public class QuantizeStep extends JobStep {
             }
         }
         List<Path> tokenizerFiles = new ArrayList<>();
-        Path modelDir = ctx.workDir().resolve("model");
+        Path modelDir = ctx.modelDir();
         for (String name : new String[] {m.summary().tokenizer(), "tokenizer.json", "tokenizer_config.json",
                 "special_tokens_map.json", "tokenizer.model", "vocab.txt"}) {
             if (name != null && Files.exists(modelDir.resolve(name))) {

@@ -36,7 +36,7 @@ public class SmoothStep extends JobStep {
     @Override
     protected void run(JobContext ctx, StepProgress progress, ExecutionContext jobContext) throws Exception {
         ActivationStats stats = QuantizationArtifacts.stats(ctx);
-        try (LoadedModel m = LoadedModel.open(ctx.workDir().resolve("model"))) {
+        try (LoadedModel m = LoadedModel.open(ctx.modelDir())) {
             QuantConfig config = QuantizationArtifacts.config(ctx.spec(), m.model().family().name());
             AlphaSearch.Sample sample = null;
             if (config.autoAlpha()) {

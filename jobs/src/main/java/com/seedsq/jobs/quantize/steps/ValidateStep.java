@@ -2,7 +2,6 @@ package com.seedsq.jobs.quantize.steps;
 
 import com.seedsq.jobs.model.DatasetText;
 import com.seedsq.jobs.model.LoadedModel;
-import com.seedsq.jobs.model.LocalModel;
 import com.seedsq.jobs.quantize.JobContext;
 import com.seedsq.jobs.quantize.JobStep;
 import com.seedsq.jobs.quantize.QuantizeSteps;
@@ -42,10 +41,8 @@ public class ValidateStep extends JobStep {
             throw new JobSpecException("backend", "this runner has no CUDA backend (the CPU backend runs in-process; "
                     + "GPU runners are not wired to jobs yet). Submit with backend 'cpu' or 'auto'.");
         }
-        progress.report(0.1, "downloading the model");
-        LocalModel.materialize(ctx.store(), models.files(spec.modelId()), ctx.workDir().resolve("model"));
-        progress.report(0.6, "loading the model");
-        try (LoadedModel m = LoadedModel.open(ctx.workDir().resolve("model"))) {
+        progress.report(0.5, "loading the model");
+        try (LoadedModel m = LoadedModel.open(ctx.modelDir())) {
             int seqLen = spec.calibration().seqLen();
             if (seqLen > m.summary().maxSeqLen()) {
                 throw new JobSpecException("calibration.seqLen", "sequence length " + seqLen
