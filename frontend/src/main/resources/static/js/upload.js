@@ -181,6 +181,7 @@ async function startUpload() {
   }
   const name = $.name.value.trim() || files[0].name;
   const partSize = Number($.partSize.value);
+  $.log.replaceChildren();
   // The same files picked again after an interruption continue the same upload.
   let saved = null;
   try {
@@ -321,8 +322,10 @@ async function sendAll(have) {
       // The files themselves are wrong: resuming cannot help, start over with other files.
       sessionStorage.removeItem(RESUME_STORAGE);
       api(`uploads/${encodeURIComponent(id)}`, {method: 'DELETE'}).catch(() => {});
+      const sent = active.perFile;
       active = null;
       setRunning(false);
+      renderFiles(sent);
     }
     $.error.focus();
   }

@@ -175,14 +175,22 @@ class WebUiBrowserTest {
         driver.findElement(By.id("dataset-file")).sendKeys(in.dataset.toString());
         click(By.id("dataset-upload"));
         waitFor(d -> d.findElement(By.id("dataset-status")).getText().contains("stored"));
-        String datasetId = apiClient.get("/api/v1/datasets").json().get(0).path("id").asString();
-        assertThat(driver.findElements(By.cssSelector("#datasets-table tr[data-dataset-id='" + datasetId + "']"))).hasSize(1);
+        String datasetId = driver.findElement(By.cssSelector("#datasets-table tr.highlight")).getDomAttribute("data-dataset-id");
+        assertThat(apiClient.get("/api/v1/datasets/" + datasetId).json().path("sizeBytes").asLong())
+                .isEqualTo(Files.size(in.dataset));
         screenshot("datasets");
 
         // The job form: first with α = 1.5, which the API refuses; its messages show next to the fields.
         open("#/jobs/new?model=" + modelId);
         waitFor(d -> new Select(d.findElement(By.id("job-model"))).getFirstSelectedOption().getDomAttribute("value")
                 .equals(modelId));
+        new Select(driver.findElement(By.id("job-calib-dataset"))).selectByValue(datasetId);
+        for (WebElement box : driver.findElements(By.cssSelector("#job-eval-datasets input[type='checkbox']"))) {
+            if (box.isSelected() != datasetId.equals(box.getDomAttribute("value"))) {
+                js("arguments[0].scrollIntoView({block: 'center'});", box);
+                box.click();
+            }
+        }
         fill("job-samples", String.valueOf(in.samples));
         fill("job-seqlen", String.valueOf(in.seqLen));
         fill("job-max-tokens", String.valueOf(in.maxTokens));
