@@ -9,7 +9,10 @@ import com.seedsq.storage.metadata.UploadFileRecord;
 import com.seedsq.storage.metadata.UploadPartRecord;
 import com.seedsq.storage.metadata.UploadRecord;
 import com.seedsq.storage.metadata.Uploads;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
+import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
 
 import java.io.IOException;
@@ -34,6 +37,8 @@ import java.util.UUID;
  */
 @Service
 public class ChunkedUploads {
+
+    private static final Logger log = LoggerFactory.getLogger(ChunkedUploads.class);
 
     public record DeclaredFile(String path, long size) {
     }
@@ -165,6 +170,28 @@ public class ChunkedUploads {
         requireOpen(tenant, id);
         uploads.close(id, UploadRecord.ABORTED, null, now());
         store.deletePrefix("tenants/" + tenant + "/uploads/" + id + "/");
+    }
+
+    /**
+     * Aborts the uploads nobody has sent a part to for {@code sq.upload.expire-after}, deleting their parts, so an
+     * interrupted client that never comes back leaves no objects behind. Runs hourly; returns how many it aborted.
+     */
+    @Scheduled(fixedDelayString = "PT1H", initialDelayString = "PT1M")
+    public int expireAbandoned() {
+        int n = 0;
+        for (UploadRecord u : uploads.openSince(now().minus(limits.expireAfter()))) {
+            if (uploads.close(u.id(), UploadRecord.ABORTED, null, now())) {
+                try {
+                    store.deletePrefix("tenants/" + u.tenant() + "/uploads/" + u.id() + "/");
+                } catch (IOException e) {
+                    log.warn("upload {}: aborted, but its parts could not be deleted yet: {}", u.id(), e.toString());
+                }
+                log.info("upload {} ({}) expired after {} without a part: aborted", u.id(), u.name(),
+                        limits.expireAfter());
+                n++;
+            }
+        }
+        return n;
     }
 
     private void assemble(UploadFileRecord f, List<UploadPartRecord> parts, Path target) throws IOException {

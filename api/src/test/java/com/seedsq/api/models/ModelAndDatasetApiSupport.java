@@ -37,6 +37,12 @@ abstract class ModelAndDatasetApiSupport {
     @Autowired
     ArtifactStore store;
 
+    @Autowired
+    com.seedsq.api.uploads.ChunkedUploads chunkedUploads;
+
+    @Autowired
+    org.springframework.jdbc.core.JdbcTemplate jdbc;
+
     @TempDir
     Path tmp;
 
@@ -224,6 +230,25 @@ abstract class ModelAndDatasetApiSupport {
         assertThat(acme.get(upload).json().path("status").asString()).isEqualTo("COMPLETED");
         assertThat(store.list("tenants/" + acmeTenant + "/uploads/")).isEmpty();
         assertThat(globex.get(upload).status()).isEqualTo(404);
+    }
+
+    @Test
+    void abandonedChunkedUploadsExpireAndLeaveNoParts() throws Exception {
+        var created = acme.postJson("/api/v1/uploads", Map.of("kind", "model", "name", "abandoned",
+                "files", List.of(Map.of("path", "tiny.bin", "size", 1000))));
+        String id = created.json().path("id").asString();
+        assertThat(acme.putBytes("/api/v1/uploads/" + id + "/files/0/parts/1", new byte[500]).status()).isEqualTo(200);
+        String parts = "tenants/" + acmeTenant + "/uploads/" + id + "/";
+        assertThat(store.list(parts)).hasSize(1);
+
+        assertThat(chunkedUploads.expireAbandoned()).as("a fresh upload is not abandoned").isZero();
+        jdbc.update("UPDATE sq_upload SET updated_at = ? WHERE id = ?",
+                java.time.OffsetDateTime.now().minusDays(2), id);
+        assertThat(chunkedUploads.expireAbandoned()).isEqualTo(1);
+
+        assertThat(acme.get("/api/v1/uploads/" + id).json().path("status").asString()).isEqualTo("ABORTED");
+        assertThat(store.list(parts)).isEmpty();
+        assertThat(acme.putBytes("/api/v1/uploads/" + id + "/files/0/parts/2", new byte[500]).status()).isEqualTo(409);
     }
 
     @Test

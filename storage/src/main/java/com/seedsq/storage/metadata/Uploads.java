@@ -57,6 +57,12 @@ public class Uploads {
         jdbc.sql("UPDATE sq_upload SET updated_at = ? WHERE id = ?").params(now, p.uploadId()).update();
     }
 
+    /** OPEN uploads that received nothing since {@code before}: abandoned by their clients. */
+    public List<UploadRecord> openSince(OffsetDateTime before) {
+        return jdbc.sql("SELECT * FROM sq_upload WHERE status = 'OPEN' AND updated_at < ? ORDER BY updated_at")
+                .param(before).query(UploadRecord.class).list();
+    }
+
     /** Moves an OPEN upload to {@code status}; false if it was no longer OPEN (a concurrent complete or abort). */
     @Transactional
     public boolean close(String id, String status, String resultId, OffsetDateTime now) {
