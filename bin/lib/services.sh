@@ -23,7 +23,12 @@ sq_wait_for() { # name tries command...
 }
 
 sq_ensure_postgres() {
-  command -v pg_ctlcluster >/dev/null || command -v pg_lsclusters >/dev/null || sq_apt_install postgresql || return 1
+  local installed_now=""
+  if ! command -v pg_ctlcluster >/dev/null; then
+    echo "installing PostgreSQL"
+    sq_apt_install postgresql || return 1
+    installed_now=1
+  fi
   if ! pg_isready -q -h 127.0.0.1 -p 5432; then
     local version
     version=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)
@@ -35,7 +40,14 @@ sq_ensure_postgres() {
     pg_ctlcluster --skip-systemctl-redirect "$version" main start || return 1
     sq_wait_for PostgreSQL 30 pg_isready -q -h 127.0.0.1 -p 5432 || return 1
   fi
-  # The tests connect as 'postgres' over TCP without a password (trust on loopback, as on the CI machines).
+  # The tests connect as 'postgres' over TCP without a password (trust on loopback, as on the CI machines). A server
+  # this script just installed gets that rule; a server someone configured is left alone.
+  if [ -n "$installed_now" ] && ! psql -h 127.0.0.1 -U postgres -d postgres -Atc 'select 1' >/dev/null 2>&1; then
+    local hba
+    hba=$(ls /etc/postgresql/*/main/pg_hba.conf | sort -V | tail -n 1)
+    sed -i '1i host all postgres 127.0.0.1/32 trust' "$hba"
+    pg_ctlcluster --skip-systemctl-redirect "$(basename "$(dirname "$(dirname "$hba")")")" main reload
+  fi
   if ! psql -h 127.0.0.1 -U postgres -d postgres -Atc 'select 1' >/dev/null 2>&1; then
     echo "error: cannot connect to PostgreSQL on 127.0.0.1:5432 as 'postgres' without a password." >&2
     echo "       Allow trust for 127.0.0.1/32 in pg_hba.conf, or set SQ_TEST_PG_USER/SQ_TEST_PG_PASSWORD." >&2
