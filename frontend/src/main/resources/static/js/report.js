@@ -182,10 +182,13 @@ function stat(label, value, sub, cls = '') {
 
 function renderAccuracy(r, sqVariant, cards) {
   const results = (r.evaluation?.results || []).filter((x) => Number.isFinite(x.value));
-  const datasets = [...new Set(results.map((x) => x.datasetName || x.datasetId))];
+  // One group per dataset (and per metric, should a report carry more than perplexity).
+  const metrics = [...new Set(results.map((x) => x.metric || 'perplexity'))];
+  const group = (x) => (x.datasetName || x.datasetId) + (metrics.length > 1 ? ` · ${x.metric}` : '');
+  const datasets = [...new Set(results.map(group))];
   const variants = sortVariants([...new Set(results.map((x) => x.variant))]);
-  const value = (ds, v) => results.find((x) => (x.datasetName || x.datasetId) === ds && x.variant === v);
-  const metric = results[0]?.metric || 'perplexity';
+  const value = (ds, v) => results.find((x) => group(x) === ds && x.variant === v);
+  const metric = metrics.length === 1 ? metrics[0] : 'value';
 
   const thead = document.querySelector('#table-perplexity thead');
   thead.replaceChildren(el('tr', {}, el('th', {scope: 'col', text: 'Dataset'}), el('th', {scope: 'col', text: 'Variant'}),
