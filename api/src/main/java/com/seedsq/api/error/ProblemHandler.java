@@ -73,11 +73,27 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<ProblemDetail> unexpected(Exception e) {
+        if (clientWentAway(e)) {
+            log.debug("client closed the connection: {}", e.toString());
+            return null; // nobody is listening for an answer
+        }
         log.error("unhandled error", e);
         ProblemDetail pd = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
                 "An unexpected error occurred; it has been logged.");
         pd.setType(URI.create("https://seedsq.dev/problems/internal"));
         pd.setTitle("Internal error");
         return ResponseEntity.internalServerError().body(pd);
+    }
+
+    /** A client that aborts an upload or download surfaces as an I/O error from the container; that is no fault. */
+    private static boolean clientWentAway(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String name = t.getClass().getSimpleName();
+            if (name.equals("ClientAbortException") || name.equals("AsyncRequestNotUsableException")
+                    || name.equals("EOFException")) {
+                return true;
+            }
+        }
+        return false;
     }
 }

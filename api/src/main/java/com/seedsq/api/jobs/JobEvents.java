@@ -23,6 +23,8 @@ import java.util.function.Function;
 @Component
 class JobEvents implements AutoCloseable {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(JobEvents.class);
+
     private static final Duration POLL = Duration.ofMillis(500);
     private static final Duration MAX_STREAM = Duration.ofHours(6);
 
@@ -57,6 +59,12 @@ class JobEvents implements AutoCloseable {
                 }
             } catch (IOException | IllegalStateException e) {
                 cancel(task); // the client went away
+            } catch (RuntimeException e) {
+                // A failed poll (the database away, say) ends the stream with an error instead of leaving the client
+                // waiting on a stream that will never speak again; it can reconnect.
+                log.warn("job {}: event stream ended by {}", id, e.toString());
+                cancel(task);
+                emitter.completeWithError(e);
             }
         };
         task.set(timer.scheduleWithFixedDelay(poll, 0, POLL.toMillis(), TimeUnit.MILLISECONDS));

@@ -246,6 +246,48 @@ abstract class QuantizationJobApiSupport {
         assertThat(acme.post("/api/v1/jobs/" + second + "/restart").status()).isEqualTo(409);
     }
 
+    @Test
+    void progressShowsWithinAStepAndACancelStopsTheRunningStep() throws Exception {
+        String[] ids = uploadModelAndDataset();
+        StringBuilder text = new StringBuilder();
+        while (text.length() < 400_000) {
+            text.append("once upon a time, there was a little model. it liked small numbers.\n");
+        }
+        String longText = acme.postMultipart("/api/v1/datasets", Map.of("file",
+                List.of(Files.writeString(tmp.resolve("long.txt"), text)))).json().path("id").asString();
+        Map<String, Object> spec = spec(ids[0], longText);
+        spec.put("evaluation", Map.of("datasetIds", List.of(longText), "maxTokens", 300_000));
+        String jobId = acme.postJson("/api/v1/jobs", spec).json().path("id").asString();
+
+        // Progress commits on its own, so it shows while the step is still running.
+        Instant deadline = Instant.now().plusSeconds(120);
+        JsonNode job = null;
+        while (Instant.now().isBefore(deadline)) {
+            job = acme.get("/api/v1/jobs/" + jobId).json();
+            if ("evaluate".equals(job.path("currentStep").asString())
+                    && job.path("message").asString().contains("window")) {
+                break;
+            }
+            Thread.sleep(50);
+        }
+        assertThat(job.path("message").asString()).as(job.toString()).contains("window");
+        double midStep = job.path("percent").asDouble();
+        assertThat(midStep).isGreaterThan(QuantizeStepsPercent.EVALUATE_START).isLessThan(100);
+
+        long t0 = System.nanoTime();
+        var cancel = acme.post("/api/v1/jobs/" + jobId + "/cancel");
+        assertThat(cancel.status()).as(cancel.body()).isEqualTo(202);
+        assertThat((System.nanoTime() - t0) / 1e9).as("a cancel must not wait for the step to end").isLessThan(5);
+        JsonNode last = followEvents(jobId).getLast();
+        assertThat(last.path("status").asString()).as(last.toString()).isEqualTo("CANCELLED");
+        assertThat(last.path("currentStep").asString()).isEqualTo("evaluate");
+    }
+
+    /** Where the evaluate step starts in the job's percent (validate..quantize weigh 40 of 100). */
+    static final class QuantizeStepsPercent {
+        static final double EVALUATE_START = com.seedsq.jobs.quantize.QuantizeSteps.EVALUATE.overallPercent(0);
+    }
+
     /** Reads the job's event stream to its end (the final status), as a browser's EventSource would. */
     List<JsonNode> followEvents(String jobId) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/jobs/" + jobId

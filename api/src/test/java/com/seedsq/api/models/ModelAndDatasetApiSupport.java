@@ -217,8 +217,10 @@ abstract class ModelAndDatasetApiSupport {
         assertThat(early.status()).as(early.body()).isEqualTo(409);
         assertThat(early.json().path("detail").asString()).contains("part 1 is missing");
 
-        // Resume: send what is missing (and resend part 2, which replaces it), then complete.
-        assertThat(acme.putBytes(upload + "/files/0/parts/1", Arrays.copyOfRange(bytes, 0, half)).status()).isEqualTo(200);
+        // Resume: send what is missing (and resend part 2, which replaces it), then complete. A part is the raw
+        // body whatever Content-Type the client sends (curl's default is form-urlencoded).
+        assertThat(acme.putBytes(upload + "/files/0/parts/1", Arrays.copyOfRange(bytes, 0, half),
+                "application/x-www-form-urlencoded").status()).isEqualTo(200);
         assertThat(acme.putBytes(upload + "/files/0/parts/2", Arrays.copyOfRange(bytes, half, bytes.length)).status())
                 .isEqualTo(200);
         var done = acme.post(upload + "/complete");

@@ -56,7 +56,11 @@ public final class ApiClient {
     }
 
     public Response putBytes(String path, byte[] bytes) {
-        return exchange(http.put().uri(path).contentType(MediaType.APPLICATION_OCTET_STREAM).body(bytes));
+        return putBytes(path, bytes, MediaType.APPLICATION_OCTET_STREAM_VALUE);
+    }
+
+    public Response putBytes(String path, byte[] bytes, String contentType) {
+        return exchange(http.put().uri(path).contentType(MediaType.parseMediaType(contentType)).body(bytes));
     }
 
     /** A multipart POST: each entry's value is a String field or a Path (sent as a file part named after it). */

@@ -13,6 +13,7 @@ import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.nio.file.Files;
@@ -27,7 +28,8 @@ import java.time.ZoneId;
 public abstract class JobStep implements Tasklet {
 
     /** Shared services of all steps. {@code workRoot} holds one working directory per job. */
-    public record Services(Jobs jobs, Models models, ArtifactStore store, Path workRoot, JsonMapper json) {
+    public record Services(Jobs jobs, Models models, ArtifactStore store, Path workRoot, JsonMapper json,
+                           TransactionTemplate ownTransaction) {
     }
 
     protected final Services services;
@@ -60,7 +62,8 @@ public abstract class JobStep implements Tasklet {
         }
         Instant jobStart = execution.getJobExecution().getStartTime() == null ? Instant.now()
                 : execution.getJobExecution().getStartTime().atZone(ZoneId.systemDefault()).toInstant();
-        ProgressRecorder progress = new ProgressRecorder(services.jobs(), jobId, step, jobStart);
+        ProgressRecorder progress = new ProgressRecorder(services.jobs(), services.ownTransaction(), jobId, step,
+                jobStart);
         try {
             progress.report(0, step.stepName() + ": starting");
             run(ctx, progress, execution.getJobExecution().getExecutionContext());

@@ -26,6 +26,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -45,8 +47,11 @@ public class QuantizeJobConfiguration {
 
     @Bean
     public JobStep.Services jobStepServices(Jobs jobs, Models models, ArtifactStore store,
-                                            JobsProperties properties, JsonMapper json) {
-        return new JobStep.Services(jobs, models, store, properties.workDir(), json);
+                                            JobsProperties properties, JsonMapper json,
+                                            PlatformTransactionManager tx) {
+        TransactionTemplate ownTransaction = new TransactionTemplate(tx);
+        ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+        return new JobStep.Services(jobs, models, store, properties.workDir(), json, ownTransaction);
     }
 
     @Bean

@@ -52,6 +52,9 @@ public class PackageStep extends JobStep {
             }
         }
         ctx.putJson("report.json", report);
-        services.jobs().report(ctx.job().id(), ctx.json().writeValueAsString(report), OffsetDateTime.now(ZoneOffset.UTC));
+        String json = ctx.json().writeValueAsString(report);
+        // In its own transaction, like progress: the job's row must never be locked by the step's long transaction.
+        services.ownTransaction().executeWithoutResult(status ->
+                services.jobs().report(ctx.job().id(), json, OffsetDateTime.now(ZoneOffset.UTC)));
     }
 }
