@@ -1,15 +1,11 @@
 package com.seedsq.api.jobs;
 
-import com.seedsq.storage.testing.PostgresTestDatabase;
-import com.seedsq.storage.testing.S3ProxyServer;
+import com.seedsq.api.testing.RealServers;
 import org.junit.jupiter.api.AfterAll;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-
-import java.io.IOException;
-import java.io.UncheckedIOException;
 
 /** Against the real servers: PostgreSQL (metadata and JobRepository) and S3 (S3Proxy, through the MinIO SDK). */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
@@ -21,30 +17,15 @@ import java.io.UncheckedIOException;
 @DirtiesContext
 class QuantizationJobApiServersTest extends QuantizationJobApiSupport {
 
-    static final PostgresTestDatabase DB = new PostgresTestDatabase();
-    static final S3ProxyServer S3 = startS3();
+    static final RealServers SERVERS = RealServers.start();
 
     @DynamicPropertySource
     static void servers(DynamicPropertyRegistry registry) {
-        registry.add("spring.datasource.url", DB::jdbcUrl);
-        registry.add("spring.datasource.username", DB::user);
-        registry.add("spring.datasource.password", DB::password);
-        registry.add("sq.storage.s3.endpoint", () -> S3.endpoint().toString());
-        registry.add("sq.storage.s3.access-key", S3::accessKey);
-        registry.add("sq.storage.s3.secret-key", S3::secretKey);
+        SERVERS.register(registry);
     }
 
     @AfterAll
     static void stop() {
-        S3.close();
-        DB.close();
-    }
-
-    private static S3ProxyServer startS3() {
-        try {
-            return S3ProxyServer.start();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        SERVERS.close();
     }
 }
