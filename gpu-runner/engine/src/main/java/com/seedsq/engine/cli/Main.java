@@ -29,7 +29,7 @@ import java.util.Set;
  */
 public final class Main {
 
-    static final String USAGE = "usage: sq info|logits|eval|generate MODEL [options] (see bin/sq --help)";
+    static final String USAGE = "usage: sq info|logits|eval|generate|quantize MODEL [options] (see bin/sq --help)";
     static final String HELP = """
             sq info MODEL [--tokenizer F] [--json]
             sq logits MODEL [--tokenizer F] --tokens 1,403,407 [--json]
@@ -37,6 +37,7 @@ public final class Main {
                     [--split SEP] [--json]   (--split '<|endoftext|>': each document on its own, as for TinyStories)
             sq generate MODEL [--tokenizer F] [--prompt TEXT] [--steps N] [--json]
             sq bench [DIM [LAYERS [PROMPT]]]   FP32/FP16 prefill and decode on a random LLaMA-shaped model
+            """ + QuantizeCommand.HELP + """
             MODEL: a llama2.c v0 checkpoint (.bin); its tokenizer defaults to tok512.bin or tokenizer.bin beside it.
             """;
     private static final Set<String> FLAGS = Set.of("json", "help");
@@ -69,6 +70,7 @@ public final class Main {
                 case "logits" -> logits(args);
                 case "eval" -> eval(args);
                 case "generate" -> generate(args);
+                case "quantize" -> quantize(args);
                 case "bench" -> com.seedsq.engine.bench.Benchmark.main(args.positional.toArray(String[]::new));
                 default -> throw new UsageException("unknown command '" + args.command + "'; " + USAGE);
             }
@@ -115,6 +117,26 @@ public final class Main {
                 printJson(r);
             } else {
                 r.forEach((k, v) -> out.println(k + ": " + v));
+            }
+        }
+    }
+
+    private void quantize(Args a) {
+        try (Model model = Model.open(Path.of(a.positional(0, "MODEL")))) {
+            var report = QuantizeCommand.run(a, model, tokenizerPath(a, model, true));
+            String outDir = a.option("out", null);
+            if (outDir != null) {
+                try {
+                    Files.writeString(Path.of(outDir, "report.json"),
+                            JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report));
+                } catch (IOException e) {
+                    throw new UsageException(outDir + ": cannot write report.json (" + e.getMessage() + ")");
+                }
+            }
+            if (a.flag("json")) {
+                printJson(report);
+            } else {
+                out.print(report.table());
             }
         }
     }

@@ -89,6 +89,32 @@ class MainTest {
     }
 
     @Test
+    void quantizeReportsTheVariantsAndExportsTheInt8Model() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("q"));
+        Path model = dir.resolve("tiny.bin");
+        RandomLlama2c.write(model, new com.seedsq.engine.format.llama2c.Llama2cHeader(16, 24, 1, 2, 1, 512, 64, true),
+                4);
+        RandomLlama2c.writeTokenizer(dir.resolve("tok512.bin"), 512);
+        Path text = tmp.resolve("calib.txt");
+        Files.writeString(text, "Once upon a time there was a cat. ".repeat(200));
+        Path out = tmp.resolve("int8");
+        Result r = run("quantize", model.toString(), "--calib", text.toString(), "--calib-tokens", "248",
+                "--seq-len", "32", "--max-tokens", "310", "--level", "O3", "--weights", "channel", "--out",
+                out.toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode variants = r.json().get("variants");
+        assertEquals(3, variants.size());
+        assertEquals("o3", variants.get(2).get("variant").asString());
+        assertTrue(variants.get(2).get("perplexity").asDouble() > 1);
+        for (String f : new String[] {"config.json", "model.safetensors", "sq_export.json", "tok512.bin",
+                "report.json"}) {
+            assertTrue(Files.isRegularFile(out.resolve(f)), f);
+        }
+        assertTrue(Files.readString(out.resolve("config.json")).contains("compressed-tensors"));
+        assertEquals(2, run("quantize", model.toString(), "--calib", text.toString(), "--alpha", "1.5").code());
+    }
+
+    @Test
     void badInputExitsWith2AndOneLineNamingTheProblem() throws Exception {
         Path cut = tmp.resolve("cut.bin");
         RandomLlama2c.write(cut, RandomLlama2c.tinyHeader(true), 1);

@@ -1,0 +1,123 @@
+package com.seedsq.engine.cli;
+
+import com.seedsq.engine.calib.ActivationStats;
+import com.seedsq.engine.calib.CalibrationSpec;
+import com.seedsq.engine.calib.ProgressListener;
+import com.seedsq.engine.calib.StatsCache;
+import com.seedsq.engine.export.Int8Export;
+import com.seedsq.engine.model.Model;
+import com.seedsq.engine.quant.Granularity;
+import com.seedsq.engine.smoothquant.AlphaSearch;
+import com.seedsq.engine.smoothquant.EvalSpec;
+import com.seedsq.engine.smoothquant.QuantConfig;
+import com.seedsq.engine.smoothquant.QuantLevel;
+import com.seedsq.engine.smoothquant.QuantizedModel;
+import com.seedsq.engine.smoothquant.SiteSelection;
+import com.seedsq.engine.smoothquant.SmoothQuant;
+import com.seedsq.engine.smoothquant.SmoothQuantReport;
+import com.seedsq.engine.smoothquant.Variant;
+import com.seedsq.engine.tokenizer.sentencepiece.SentencePieceTokenizer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code sq quantize}: the SmoothQuant study and export in one command. Calibrates on the tail of the calibration
+ * text, evaluates FP32, naive W8A8 and the chosen level on the head of the evaluation text (the same file may serve
+ * both; the two slices never overlap), and with {@code --out} writes the INT8 model in the compressed-tensors layout
+ * plus {@code report.json}. The same facade the service's job steps call.
+ */
+final class QuantizeCommand {
+
+    static final String HELP = """
+            sq quantize MODEL [--tokenizer F] --calib FILE [--calib-tokens N (default 64 windows)] [--seq-len 256]
+                    [--alpha A|auto (default 0.5)] [--level O1|O2|O3|naive (default O1)] [--weights tensor|channel]
+                    [--eval FILE (default: the calibration file)] [--max-tokens N (default 32640)] [--out DIR] [--json]
+            """;
+
+    private QuantizeCommand() {
+    }
+
+    /** Returns the report; writes the export when {@code --out} is given. */
+    static SmoothQuantReport run(Args a, Model model, Path tokenizer) {
+        a.allowOnly(java.util.Set.of("tokenizer", "calib", "calib-tokens", "seq-len", "alpha", "level", "weights",
+                "eval", "max-tokens", "out", "json"));
+        SentencePieceTokenizer tok = SentencePieceTokenizer.load(tokenizer);
+        String calibText = read(a.required("calib"));
+        String evalText = a.option("eval", null) == null ? calibText : read(a.option("eval", null));
+        int seqLen = a.intOption("seq-len", Math.min(256, model.config().maxSeq()));
+        CalibrationSpec calib = a.option("calib-tokens", null) == null ? new CalibrationSpec(64, seqLen)
+                : CalibrationSpec.ofTokens(Long.parseLong(a.option("calib-tokens", null)), seqLen);
+        String alphaText = a.option("alpha", "0.5").toLowerCase(Locale.ROOT);
+        double alpha = alphaText.equals("auto") ? QuantConfig.AUTO : parseAlpha(alphaText);
+        QuantLevel level = parseLevel(a.option("level", "O1"));
+        Granularity weights = Granularity.valueOf(a.option("weights", "tensor").toUpperCase(Locale.ROOT));
+        if (weights == Granularity.TOKEN) {
+            throw new UsageException("--weights must be tensor or channel");
+        }
+        List<Variant> variants = new ArrayList<>(List.of(Variant.FP32, Variant.NAIVE));
+        if (level != QuantLevel.NAIVE) {
+            variants.add(Variant.valueOf(level.name()));
+        }
+        var spec = new SmoothQuant.ReportSpec(new EvalSpec(seqLen, a.intOption("max-tokens", 32_640)), calib, alpha,
+                weights, SiteSelection.FOLDABLE, variants, 4, QuantConfig.Execution.INT8);
+        Path out = a.option("out", null) == null ? null : Path.of(a.option("out", null));
+        Path cache = out == null ? null : out.resolveSibling(out.getFileName() + ".stats-cache");
+        ProgressListener progress = ProgressListener.stderr();
+        SmoothQuantReport report = SmoothQuant.report(model, tok, evalText, calibText, spec, cache, progress);
+        if (out != null) {
+            export(model, tok, tokenizer, calibText, calib, new QuantConfig(level, alpha, weights,
+                    SiteSelection.FOLDABLE, QuantConfig.Execution.INT8), cache, out, progress);
+        }
+        return report;
+    }
+
+    private static void export(Model model, SentencePieceTokenizer tok, Path tokenizer, String calibText,
+                               CalibrationSpec calib, QuantConfig config, Path cache, Path out,
+                               ProgressListener progress) {
+        int[] ids = tok.encode(calibText, true);
+        // Cached by the report run above, so this is a lookup, not a second calibration.
+        ActivationStats stats = SmoothQuant.calibrate(model, ids, tok.bos(), calib, new StatsCache(cache), progress);
+        AlphaSearch.Sample sample = config.autoAlpha()
+                ? SmoothQuant.sampleActivations(model, calib.windows(ids, tok.bos()), SmoothQuant.AUTO_SAMPLE_ROWS)
+                : null;
+        try (QuantizedModel qm = SmoothQuant.quantize(model, stats, sample, config, progress)) {
+            Int8Export.write(qm, out, List.of(tokenizer), stats);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static double parseAlpha(String s) {
+        try {
+            double v = Double.parseDouble(s);
+            if (!(v >= 0 && v <= 1)) {
+                throw new UsageException("--alpha must lie in [0, 1] or be 'auto', got " + s);
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new UsageException("--alpha must be a number in [0, 1] or 'auto', got '" + s + "'");
+        }
+    }
+
+    private static QuantLevel parseLevel(String s) {
+        try {
+            return QuantLevel.parse(s);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--level must be O1, O2, O3 or naive, got '" + s + "'");
+        }
+    }
+
+    private static String read(String file) {
+        try {
+            return Files.readString(Path.of(file));
+        } catch (IOException e) {
+            throw new UsageException(file + ": cannot read (" + e.getMessage() + ")");
+        }
+    }
+}
