@@ -9,6 +9,8 @@ import com.seedsq.storage.artifact.StoredObject;
 import com.seedsq.storage.metadata.JobRecord;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.ExampleObject;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.core.io.InputStreamResource;
@@ -42,6 +44,18 @@ import java.util.Map;
 class JobController {
 
     private static final Duration DOWNLOAD_URL_VALIDITY = Duration.ofHours(1);
+
+    static final String JOB_EXAMPLE = """
+            {"modelId": "5f0c3c9e-6a53-4b0e-9d0a-2f1d8f0a1c11",
+             "calibration": {"datasetId": "c561a35e-8f23-4fe7-a937-1d9b6341042c", "samples": 64, "seqLen": 256},
+             "alpha": "0.5", "level": "O1", "weights": "tensor",
+             "evaluation": {"datasetIds": ["c561a35e-8f23-4fe7-a937-1d9b6341042c"], "maxTokens": 32640},
+             "benchmark": {"batchSizes": [1], "seqLens": [128, 256], "decodeTokens": 32},
+             "backend": "cpu"}""";
+
+    static final String MINIMAL_JOB_EXAMPLE = """
+            {"modelId": "5f0c3c9e-6a53-4b0e-9d0a-2f1d8f0a1c11",
+             "calibration": {"datasetId": "c561a35e-8f23-4fe7-a937-1d9b6341042c"}}""";
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     record JobView(String id, String modelId, String status, String currentStep, List<String> steps, double percent,
@@ -76,7 +90,13 @@ class JobController {
             `{"modelId":"…","calibration":{"datasetId":"…","samples":64,"seqLen":256},"alpha":"0.5","level":"O1",\
             "weights":"channel","evaluation":{"datasetIds":["…"],"maxTokens":32640},\
             "benchmark":{"batchSizes":[1],"seqLens":[128]},"backend":"cpu"}`""")
-    ResponseEntity<JobView> submit(Caller caller, @RequestBody JobSpec spec,
+    ResponseEntity<JobView> submit(Caller caller,
+                                   @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(
+                                           mediaType = "application/json", examples = {
+                                           @ExampleObject(name = "stories260K, O1, alpha 0.5", value = JOB_EXAMPLE),
+                                           @ExampleObject(name = "minimal (defaults for the rest)",
+                                                   value = MINIMAL_JOB_EXAMPLE)}))
+                                   @RequestBody JobSpec spec,
                                    @Parameter(description = "makes retries of this submit safe")
                                    @RequestHeader(value = "Idempotency-Key", required = false) String key) {
         JobService.Submitted s = service.submit(caller.tenant(), spec, key);

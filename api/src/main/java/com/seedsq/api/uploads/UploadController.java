@@ -3,6 +3,8 @@ package com.seedsq.api.uploads;
 import com.seedsq.api.security.Caller;
 import com.seedsq.storage.metadata.UploadPartRecord;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.ExampleObject;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
@@ -70,7 +72,17 @@ class UploadController {
     @Operation(summary = "Start an upload", description = "Declare `kind` (model | dataset), `name`, optional `format` "
             + "for datasets, and the files with their exact sizes: "
             + "`{\"kind\":\"model\",\"name\":\"stories260K\",\"files\":[{\"path\":\"stories260K.bin\",\"size\":1056540}]}`.")
-    UploadResponse create(Caller caller, @Valid @RequestBody CreateUpload body) {
+    UploadResponse create(Caller caller,
+                          @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(
+                                  mediaType = "application/json", examples = {
+                                  @ExampleObject(name = "llama2.c model with its tokenizer", value = """
+                                          {"kind": "model", "name": "stories260K", "files": [
+                                            {"path": "stories260K.bin", "size": 1056540},
+                                            {"path": "tok512.bin", "size": 6227}]}"""),
+                                  @ExampleObject(name = "dataset", value = """
+                                          {"kind": "dataset", "name": "wikitext-2", "format": "text",
+                                           "files": [{"path": "wikitext-2-raw-test.txt", "size": 1296370}]}""")}))
+                          @Valid @RequestBody CreateUpload body) {
         return UploadResponse.of(uploads.create(caller.tenant(), body.kind(), body.name(), body.format(), body.files()));
     }
 
