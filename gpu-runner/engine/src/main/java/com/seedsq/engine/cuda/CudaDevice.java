@@ -1,6 +1,7 @@
 package com.seedsq.engine.cuda;
 
 import jcuda.Pointer;
+import jcuda.driver.CUDA_MEMCPY2D;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
@@ -8,6 +9,7 @@ import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUevent;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUfunction_attribute;
+import jcuda.driver.CUmemorytype;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUstream;
 import jcuda.driver.CUstream_flags;
@@ -33,6 +35,7 @@ import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
 import static jcuda.driver.JCudaDriver.cuInit;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
+import static jcuda.driver.JCudaDriver.cuMemcpy2DAsync;
 import static jcuda.driver.JCudaDriver.cuMemGetInfo;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
@@ -231,6 +234,29 @@ public final class CudaDevice implements AutoCloseable {
 
     public void download(DeviceBuffer src, byte[] dst) {
         copyOut(Pointer.to(dst), src, dst.length);
+    }
+
+    /**
+     * Copies {@code rows} rows of {@code widthBytes} from {@code src} (row pitch {@code srcPitch}) to {@code dst}
+     * (row pitch {@code dstPitch}), device to device, on the stream: how a [rows, K] activation becomes a GEMM
+     * operand with a padded K stride (the pad columns keep whatever they held, zero when the buffer was zeroed).
+     */
+    public void copy2d(DeviceBuffer dst, long dstPitch, DeviceBuffer src, long srcPitch, long widthBytes, int rows) {
+        if (widthBytes > dstPitch || widthBytes > srcPitch) {
+            throw new IllegalArgumentException(widthBytes + "-byte rows do not fit pitches " + srcPitch + "/" + dstPitch);
+        }
+        checkSize(dst, rows == 0 ? 0 : dstPitch * (rows - 1) + widthBytes);
+        checkSize(src, rows == 0 ? 0 : srcPitch * (rows - 1) + widthBytes);
+        CUDA_MEMCPY2D m = new CUDA_MEMCPY2D();
+        m.srcMemoryType = CUmemorytype.CU_MEMORYTYPE_DEVICE;
+        m.srcDevice = src.ptr();
+        m.srcPitch = srcPitch;
+        m.dstMemoryType = CUmemorytype.CU_MEMORYTYPE_DEVICE;
+        m.dstDevice = dst.ptr();
+        m.dstPitch = dstPitch;
+        m.WidthInBytes = widthBytes;
+        m.Height = rows;
+        cuMemcpy2DAsync(m, stream);
     }
 
     /** Sets {@code words} 32-bit words to {@code value}, on the stream. */
