@@ -166,7 +166,8 @@ function renderMeta(job, r) {
     ['Weight scales', q.weights ?? spec.weights],
     ['INT8 kernel', q.kernel ?? '–'],
     ['Calibration', `${cal.sequences ?? spec.calibration?.samples ?? '?'} × ${cal.seqLen ?? spec.calibration?.seqLen ?? '?'} tokens${cal.dataset ? ` of ${cal.dataset}` : ''}`],
-    ['Benchmark', `${bench.backend ?? spec.backend ?? '?'}${bench.threads ? `, ${bench.threads} threads` : ''}`],
+    ['Benchmark', `${bench.backend ?? spec.backend ?? '?'}${bench.device ? ` (${bench.device})` : bench.threads ? `, ${bench.threads} threads` : ''}`
+        + `${bench.fallback ? ` · CPU because ${bench.fallback}` : ''}`],
     ['Job', `${job.id}`],
     ['Finished', fmtTime(job.finishedAt)],
   ];
@@ -244,6 +245,8 @@ function renderAccuracy(r, sqVariant, cards) {
 // ---- latency ----
 
 function renderLatency(r, sqVariant, cards) {
+  // on a GPU the FP original runs in FP16 end to end, not as FP16 weights on an FP32 CPU pass
+  const latLabel = (v) => (r.benchmark?.backend === 'cuda' && v === 'fp16' ? 'FP16' : variantLabel(v));
   const pts = r.benchmark?.points || [];
   const variants = sortVariants([...new Set(pts.map((p) => p.variant))]);
   const grid = [];
@@ -256,13 +259,16 @@ function renderLatency(r, sqVariant, cards) {
   const cat = grid.map((g) => `b${g.batch} × ${g.seqLen}`);
   const at = (v, g) => pts.find((p) => p.variant === v && p.batch === g.batch && p.seqLen === g.seqLen);
   const int8 = variants.includes(sqVariant) ? sqVariant : variants.find((v) => v !== 'fp32' && v !== 'fp16');
-  const kernels = [...new Set(pts.map((p) => `${variantLabel(p.variant)}: ${p.kernel}`))];
+  const kernels = [...new Set(pts.map((p) => `${latLabel(p.variant)}: ${p.kernel}`))];
+  // the GPU's baseline is FP16 (the paper's comparison), the CPU's FP32
+  const base = variants.includes('fp32') ? 'fp32' : 'fp16';
   document.getElementById('lat-help').textContent = `Times measured on the runner (${r.benchmark?.backend ?? '?'}`
-      + `${r.benchmark?.threads ? `, ${r.benchmark.threads} threads` : ''}); kernels ${kernels.join(', ')}.`
-      + `${r.benchmark?.batchSemantics ? ` Batches: ${r.benchmark.batchSemantics}.` : ''} Speed-up = FP32 time / INT8 time.`;
+      + `${r.benchmark?.device ? `: ${r.benchmark.device}` : r.benchmark?.threads ? `, ${r.benchmark.threads} threads` : ''}); kernels ${kernels.join(', ')}.`
+      + `${r.benchmark?.fallback ? ` Measured on the CPU because ${r.benchmark.fallback}.` : ''}`
+      + `${r.benchmark?.batchSemantics ? ` Batches: ${r.benchmark.batchSemantics}.` : ''} Speed-up = ${latLabel(base)} time / INT8 time.`;
 
-  const prefillSpeedups = grid.map((g) => (at('fp32', g)?.prefillMs ?? NaN) / (at(int8, g)?.prefillMs ?? NaN));
-  const decodeSpeedups = grid.map((g) => (at('fp32', g)?.decodeMsPerToken ?? NaN) / (at(int8, g)?.decodeMsPerToken ?? NaN));
+  const prefillSpeedups = grid.map((g) => (at(base, g)?.prefillMs ?? NaN) / (at(int8, g)?.prefillMs ?? NaN));
+  const decodeSpeedups = grid.map((g) => (at(base, g)?.decodeMsPerToken ?? NaN) / (at(int8, g)?.decodeMsPerToken ?? NaN));
 
   const top = el('tr', {}, el('td'),
       el('th', {scope: 'colgroup', colspan: String(variants.length + 1), class: 'group', text: 'Prefill (ms)'}),
@@ -270,7 +276,7 @@ function renderLatency(r, sqVariant, cards) {
   const head = el('tr', {}, el('th', {scope: 'col', text: 'Batch × seq'}));
   for (let k = 0; k < 2; k++) {
     for (const v of variants) {
-      head.append(el('th', {scope: 'col', class: 'num', text: variantLabel(v)}));
+      head.append(el('th', {scope: 'col', class: 'num', text: latLabel(v)}));
     }
     head.append(el('th', {scope: 'col', class: 'num', text: 'Speed-up'}));
   }
@@ -298,21 +304,21 @@ function renderLatency(r, sqVariant, cards) {
         axisLabel: {formatter: (v) => `${v}×`}}],
       series: [
         ...variants.map((v) => ({
-          name: variantLabel(v), type: 'bar', itemStyle: {color: v === 'naive' ? COLORS.naive : COLORS[v]}, barMaxWidth: 40,
+          name: latLabel(v), type: 'bar', itemStyle: {color: v === 'naive' ? COLORS.naive : COLORS[v]}, barMaxWidth: 40,
           data: grid.map((g) => at(v, g)?.[field] ?? null),
         })),
-        {name: `speed-up ${variantLabel(int8)}`, type: 'line', yAxisIndex: 1, itemStyle: {color: COLORS.speedup},
+        {name: `speed-up ${latLabel(int8)}`, type: 'line', yAxisIndex: 1, itemStyle: {color: COLORS.speedup},
           symbolSize: 8, data: speedups.map((s) => (Number.isFinite(s) ? Number(s.toFixed(3)) : null)),
           label: {show: true, position: 'top', formatter: (p) => `${Number(p.value).toFixed(2)}×`}},
       ],
-    }, `${title}: ${grid.map((g, i) => `${cat[i]}: ${variants.map((v) => `${variantLabel(v)} ${fmtNum(at(v, g)?.[field], 2)} ${unit}`).join(', ')}, speed-up ${fmtX(speedups[i])}`).join('; ')}.`);
+    }, `${title}: ${grid.map((g, i) => `${cat[i]}: ${variants.map((v) => `${latLabel(v)} ${fmtNum(at(v, g)?.[field], 2)} ${unit}`).join(', ')}, speed-up ${fmtX(speedups[i])}`).join('; ')}.`);
     latencyChart('chart-prefill', 'prefillMs', 'ms', prefillSpeedups, 'Prefill time (lower is better)');
     latencyChart('chart-decode', 'decodeMsPerToken', 'ms/token', decodeSpeedups, 'Decode time per token');
   }
   if (grid.length) {
-    cards.push(stat(`Prefill speed-up, ${variantLabel(int8)}`, fmtX(geoMean(prefillSpeedups)),
+    cards.push(stat(`Prefill speed-up, ${latLabel(int8)}`, fmtX(geoMean(prefillSpeedups)),
         `geometric mean over ${grid.length} grid point(s); best ${fmtX(Math.max(...prefillSpeedups.filter(Number.isFinite)))}`));
-    cards.push(stat(`Decode speed-up, ${variantLabel(int8)}`, fmtX(geoMean(decodeSpeedups)),
+    cards.push(stat(`Decode speed-up, ${latLabel(int8)}`, fmtX(geoMean(decodeSpeedups)),
         `per generated token, geometric mean`));
   }
 }

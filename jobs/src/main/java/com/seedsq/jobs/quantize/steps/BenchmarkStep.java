@@ -1,5 +1,9 @@
 package com.seedsq.jobs.quantize.steps;
 
+import com.seedsq.engine.cuda.CudaBackend;
+import com.seedsq.engine.cuda.CudaFatbin;
+import com.seedsq.engine.cuda.CudaLlama;
+import com.seedsq.engine.cuda.GpuLatency;
 import com.seedsq.engine.forward.KvCache;
 import com.seedsq.engine.forward.Transformer;
 import com.seedsq.engine.kernel.VectorKernels;
@@ -11,7 +15,9 @@ import com.seedsq.jobs.quantize.StepProgress;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -28,7 +34,13 @@ public class BenchmarkStep extends JobStep {
                         double decodeMsPerToken, int decodeTokens) {
     }
 
-    public record Results(String backend, String kernel, int threads, String batchSemantics, List<Point> points) {
+    /**
+     * @param device       the CPU or GPU that measured, in words
+     * @param fallback     why the CPU measured although the spec allowed a GPU ({@code auto}), or null
+     * @param gpuKernels   the CUDA kernels a forward pass launched, per variant (GPU runs only)
+     */
+    public record Results(String backend, String kernel, int threads, String batchSemantics, List<Point> points,
+                          String device, String fallback, Map<String, List<String>> gpuKernels) {
     }
 
     private final Variants variants;
@@ -43,7 +55,12 @@ public class BenchmarkStep extends JobStep {
         var grid = ctx.spec().benchmark();
         List<Point> points = new ArrayList<>();
         try (LoadedModel m = LoadedModel.open(ctx.modelDir());
-             VectorKernels kernels = new VectorKernels()) {
+             VectorKernels kernels = new VectorKernels();
+             BenchmarkBackend backend = BenchmarkBackend.resolve(ctx.spec().backend(), m.model())) {
+            if (backend.onGpu()) {
+                ctx.putJson("benchmark.json", onGpu(ctx, m, kernels, backend.cuda(), progress));
+                return;
+            }
             List<String> names = variants.names(ctx);
             int total = names.size() * grid.batchSizes().size() * grid.seqLens().size();
             for (String name : names) {
@@ -60,8 +77,53 @@ public class BenchmarkStep extends JobStep {
                 }
             }
             ctx.putJson("benchmark.json", new Results("cpu", kernels.getClass().getSimpleName(), kernels.threads(),
-                    "sequences of a batch run one after another", points));
+                    "sequences of a batch run one after another", points, cpuDevice(kernels), backend.fallback(),
+                    null));
         }
+    }
+
+    /**
+     * The same grid end to end on the GPU: the FP original runs as FP16 (the GPU baseline, named {@code fp16}), every
+     * INT8 variant as W8A8 on the tensor cores with its own codes, scales and smoothing; both resident on the device
+     * (CudaLlama), one sequence per forward pass as on the CPU.
+     */
+    private Results onGpu(JobContext ctx, LoadedModel m, VectorKernels kernels, CudaBackend cuda, StepProgress progress)
+            throws Exception {
+        var grid = ctx.spec().benchmark();
+        List<Point> points = new ArrayList<>();
+        Map<String, List<String>> launched = new LinkedHashMap<>();
+        List<String> names = variants.names(ctx);
+        int total = names.size() * grid.batchSizes().size() * grid.seqLens().size();
+        int maxLen = m.summary().maxSeqLen();
+        for (String name : names) {
+            try (Variants.Runnable variant = variants.open(ctx, m, name, kernels);
+                 CudaLlama gpu = variant.quantized() == null ? CudaLlama.fp16(cuda, m.model(), maxLen)
+                         : CudaLlama.int8(cuda, variant.quantized(), maxLen)) {
+                String label = variant.quantized() == null ? "fp16" : name;
+                for (int batch : grid.batchSizes()) {
+                    for (int seqLen : grid.seqLens()) {
+                        progress.report((double) points.size() / total, label + " on the GPU: batch " + batch + " × "
+                                + seqLen);
+                        int len = Math.max(1, Math.min(seqLen, maxLen - grid.decodeTokens()));
+                        int[] prompt = new Random(42).ints(len, 3, m.summary().vocabSize()).toArray();
+                        GpuLatency.Timing t = GpuLatency.measure(gpu, prompt, grid.decodeTokens(), REPEATS);
+                        double prefillMs = t.prefillMs() * batch;
+                        points.add(new Point(label, gpu.int8() ? "cuda-mma-s8" : "cuda-mma-f16", batch, len,
+                                prefillMs, batch * len / (prefillMs / 1000), t.decodeMsPerToken(),
+                                grid.decodeTokens()));
+                        launched.putIfAbsent(label, List.copyOf(gpu.kernelNames(len)));
+                    }
+                }
+            }
+        }
+        var fatbin = CudaFatbin.RESOURCE + " (CUDA source sha256 " + CudaFatbin.committedSourceHash() + ")";
+        return new Results("cuda", fatbin, 1, "sequences of a batch run one after another", points,
+                cuda.info().describe(), null, launched);
+    }
+
+    private static String cpuDevice(VectorKernels kernels) {
+        return System.getProperty("os.arch") + ", " + Runtime.getRuntime().availableProcessors() + " cores, "
+                + kernels.threads() + " threads";
     }
 
     private static Point measure(Transformer t, String variant, String kernel, int batch, int seqLen,

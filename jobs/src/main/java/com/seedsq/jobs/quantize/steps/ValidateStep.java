@@ -38,8 +38,11 @@ public class ValidateStep extends JobStep {
         models.find(tenant, spec.modelId()).orElseThrow(() -> new JobSpecException("modelId",
                 "model " + spec.modelId() + " no longer exists"));
         if ("cuda".equals(spec.backend())) {
-            throw new JobSpecException("backend", "this runner has no CUDA backend (the CPU backend runs in-process; "
-                    + "GPU runners are not wired to jobs yet). Submit with backend 'cpu' or 'auto'.");
+            String why = BenchmarkBackend.cudaUnavailableReason();
+            if (why != null) {
+                throw new JobSpecException("backend", "backend 'cuda' was asked for, but this runner has no usable "
+                        + "GPU (" + why + "). Submit with backend 'cpu' or 'auto', or run the job on a GPU runner.");
+            }
         }
         progress.report(0.5, "loading the model");
         try (LoadedModel m = LoadedModel.open(ctx.modelDir())) {

@@ -1,6 +1,7 @@
 package com.seedsq.jobs.quantize.steps;
 
 import com.seedsq.engine.forward.Transformer;
+import com.seedsq.engine.smoothquant.QuantizedModel;
 import com.seedsq.engine.kernel.Kernels;
 import com.seedsq.jobs.model.LoadedModel;
 import com.seedsq.jobs.quantize.JobContext;
@@ -23,6 +24,11 @@ public interface Variants {
      * @param resources what to close after use, or null
      */
     record Runnable(Transformer transformer, String kernel, AutoCloseable resources) implements AutoCloseable {
+
+        /** The INT8 model behind this variant, or null for the FP original (what a GPU runner uploads). */
+        public QuantizedModel quantized() {
+            return resources instanceof QuantizedModel q ? q : null;
+        }
 
         @Override
         public void close() throws Exception {
