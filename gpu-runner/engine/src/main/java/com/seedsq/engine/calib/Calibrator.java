@@ -8,7 +8,13 @@ import com.seedsq.engine.model.Model;
 
 /**
  * Runs calibration windows through the FP model and collects {@link ActivationStats}: the per-channel abs-max of
- * every linear input over all calibration tokens. Only the last row's logits are computed (nobody needs them).
+ * every linear input over all calibration tokens.
+ *
+ * <p>The walk is layer by layer: every sequence through layer 0, then every sequence through layer 1, and so on,
+ * holding the hidden state of each sequence in between. So the weights are touched one layer at a time (memory-mapped
+ * pages of earlier layers can be dropped: a model larger than RAM calibrates), the memory that grows with the
+ * calibration set is {@code sequences × length × hidden} floats, and the final norm and LM head, which no statistic
+ * needs, are never run. Each sequence's arithmetic is the same as a plain forward pass, so the statistics are too.
  */
 public final class Calibrator {
 
@@ -29,17 +35,27 @@ public final class Calibrator {
         for (int[] w : windows) {
             seqLen = Math.max(seqLen, w.length);
         }
+        int layers = model.config().layers();
         KvCache cache = t.newCache(seqLen);
         long t0 = System.nanoTime();
-        progress.progress(0, "calibrating on " + windows.length + " sequences of " + seqLen + " tokens, "
-                + sites.sites().size() + " sites");
+        progress.progress(0, "calibrating layer by layer: " + windows.length + " sequences of " + seqLen
+                + " tokens, " + layers + " layers, " + sites.sites().size() + " sites");
+        float[][] hidden = new float[windows.length][];
         for (int k = 0; k < windows.length; k++) {
-            cache.clear();
-            t.forward(cache, windows[k], false);
-            rec.sequenceDone(windows[k].length);
-            double s = (System.nanoTime() - t0) / 1e9;
-            progress.progress((k + 1) / (double) windows.length, String.format(
-                    "calibration sequence %d/%d (%.1f s)", k + 1, windows.length, s));
+            hidden[k] = t.embed(windows[k], 0);
+        }
+        for (int l = 0; l < layers; l++) {
+            for (int k = 0; k < windows.length; k++) {
+                cache.clear();
+                t.layer(l, cache, hidden[k], windows[k].length, 0);
+                if (l == layers - 1) {
+                    rec.sequenceDone(windows[k].length); // counts each sequence once
+                }
+                double s = (System.nanoTime() - t0) / 1e9;
+                progress.progress((l * (double) windows.length + k + 1) / ((double) layers * windows.length),
+                        String.format("calibrated layer %d/%d, sequence %d/%d (%.1f s)", l + 1, layers, k + 1,
+                                windows.length, s));
+            }
         }
         ActivationStats stats = rec.stats(key, seqLen);
         if (stats.absMax().size() != sites.sites().size()) {

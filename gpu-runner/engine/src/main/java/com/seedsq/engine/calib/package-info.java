@@ -9,5 +9,9 @@
  * family's smoothing map. Windows come from the tail of the token stream ({@link
  * com.seedsq.engine.calib.CalibrationSpec}); statistics persist as safetensors in a {@link
  * com.seedsq.engine.calib.StatsCache} keyed by a hash of model + windows + seqLen.
+ *
+ * <p>{@link com.seedsq.engine.calib.Calibrator} walks the model layer by layer (all sequences through layer i, then
+ * layer i+1), holding each sequence's hidden state: weights are touched one layer at a time and memory grows only
+ * with {@code sequences × length × hidden}; the statistics equal those of whole-sequence passes exactly (tested).
  */
 package com.seedsq.engine.calib;

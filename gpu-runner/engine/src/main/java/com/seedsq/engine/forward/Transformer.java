@@ -176,6 +176,28 @@ public final class Transformer {
             throw new IllegalArgumentException("sequence of " + (start + m) + " exceeds the cache capacity "
                     + cache.capacity());
         }
+        float[] x = embed(tokens, start);
+        for (int l = 0; l < layers.length; l++) {
+            block(l, layers[l], cache, x, m, start);
+        }
+        cache.advance(m);
+
+        int rows = allLogits ? m : 1;
+        float[] last = allLogits ? x : Arrays.copyOfRange(x, (m - 1) * d, m * d);
+        float[] normed = new float[rows * d];
+        norm(normed, last, finalNorm, finalNormBias, rows);
+        float[] logits = new float[rows * config.vocabSize()];
+        kernels.matmul(normed, rows, lmHead, logits);
+        return logits;
+    }
+
+    /**
+     * The residual stream [m, d] entering the first block for {@code tokens} at positions {@code start...}. With
+     * {@link #layer} it lets a caller walk the model layer by layer (calibration: every sequence through layer i,
+     * then layer i+1), holding hidden states instead of weights.
+     */
+    public float[] embed(int[] tokens, int start) {
+        int m = tokens.length, d = config.hiddenSize();
         float[] x = new float[m * d];
         for (int i = 0; i < m; i++) {
             if (tokens[i] < 0 || tokens[i] >= config.vocabSize()) {
@@ -189,18 +211,20 @@ public final class Transformer {
                 }
             }
         }
-        for (int l = 0; l < layers.length; l++) {
-            block(l, layers[l], cache, x, m, start);
-        }
-        cache.advance(m);
+        return x;
+    }
 
-        int rows = allLogits ? m : 1;
-        float[] last = allLogits ? x : Arrays.copyOfRange(x, (m - 1) * d, m * d);
-        float[] normed = new float[rows * d];
-        norm(normed, last, finalNorm, finalNormBias, rows);
-        float[] logits = new float[rows * config.vocabSize()];
-        kernels.matmul(normed, rows, lmHead, logits);
-        return logits;
+    /**
+     * Runs block {@code l} over the residual stream {@code x} [m, d] in place, for tokens at positions
+     * {@code start...}, writing their keys and values into layer {@code l} of {@code cache} (whose length the
+     * caller manages: {@link #forward} advances it after the last layer).
+     */
+    public void layer(int l, KvCache cache, float[] x, int m, int start) {
+        if (start + m > cache.capacity()) {
+            throw new IllegalArgumentException("sequence of " + (start + m) + " exceeds the cache capacity "
+                    + cache.capacity());
+        }
+        block(l, layers[l], cache, x, m, start);
     }
 
     /** One transformer block, updating the residual stream {@code x} [m, d] in place. */

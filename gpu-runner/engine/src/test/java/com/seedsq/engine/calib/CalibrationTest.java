@@ -114,6 +114,33 @@ class CalibrationTest {
         }
     }
 
+    /**
+     * The layer-by-layer walk must record exactly what whole-sequence forward passes record: the same arithmetic per
+     * sequence, only in another order. Windows of different lengths check that each keeps its own hidden state.
+     */
+    @Test
+    void layerByLayerEqualsSequenceBySequence() {
+        try (Model model = randomModel()) {
+            int[][] windows = {stream(20), stream(33), java.util.Arrays.copyOf(stream(40), 9)};
+            LinearSites sites = LinearSites.of(model.family(), model.config(), model.weights());
+            CalibrationKernels rec = new CalibrationKernels(kernels, sites);
+            Transformer t = Transformer.load(model.family(), model.config(), model.weights(), rec, model.file());
+            for (int[] w : windows) {
+                t.forward(t.newCache(), w, false);
+                rec.sequenceDone(w.length);
+            }
+            ActivationStats whole = rec.stats("", 34);
+            List<String> messages = new ArrayList<>();
+            ActivationStats layered = Calibrator.run(model, model.weights(), kernels, windows, "",
+                    (f, m) -> messages.add(m));
+            assertEquals(whole.tokens(), layered.tokens());
+            assertEquals(whole.sequences(), layered.sequences());
+            assertEquals(whole.absMax().keySet(), layered.absMax().keySet());
+            whole.absMax().forEach((k, v) -> assertArrayEquals(v, layered.absMax().get(k), k.toString()));
+            assertTrue(messages.stream().anyMatch(m -> m.startsWith("calibrated layer 2/2, sequence 3/3")), messages.toString());
+        }
+    }
+
     @Test
     void statisticsRoundTripThroughSafetensorsAndTheCacheReusesThem() throws Exception {
         try (Model model = randomModel()) {
