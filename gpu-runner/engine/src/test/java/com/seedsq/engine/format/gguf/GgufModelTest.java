@@ -157,6 +157,54 @@ class GgufModelTest {
         }
     }
 
+    /**
+     * W8A8 export of a GGUF model: written under HF LLaMA names with q/k rows permuted to the halves layout, it opens
+     * as an HF LLaMA INT8 model that computes what the in-memory quantized GGUF model computes (attention sums in
+     * another order: float noise, bound 1e-2 relative as in Int8ExportTest).
+     */
+    @Test
+    void quantizedGgufExportsAsAnHfLlamaCheckpoint() throws IOException {
+        Path bin = dir.resolve("tiny.bin"), tok = dir.resolve("tok.bin"), gguf = dir.resolve("tiny.gguf");
+        RandomLlama2c.write(bin, RandomLlama2c.tinyHeader(false), 5);
+        RandomLlama2c.writeTokenizer(tok, RandomLlama2c.tinyHeader(false).vocabSize());
+        try (Model ref = Model.open(bin)) {
+            writeGguf(ref, SentencePieceVocab.load(tok), gguf, false);
+        }
+        try (Model m = Model.open(gguf); VectorKernels k = new VectorKernels(2)) {
+            java.util.Random rnd = new java.util.Random(1);
+            int[][] windows = new int[4][20];
+            for (int[] w : windows) {
+                for (int i = 0; i < w.length; i++) {
+                    w[i] = rnd.nextInt(m.config().vocabSize());
+                }
+            }
+            var stats = com.seedsq.engine.calib.Calibrator.run(m, k, windows,
+                    com.seedsq.engine.calib.ProgressListener.NONE);
+            var qc = com.seedsq.engine.smoothquant.QuantConfig.of(com.seedsq.engine.smoothquant.QuantLevel.O1, 0.85,
+                    com.seedsq.engine.quant.Granularity.CHANNEL);
+            Path out = dir.resolve("int8");
+            try (var qm = com.seedsq.engine.smoothquant.SmoothQuant.quantize(m, stats, qc,
+                    com.seedsq.engine.calib.ProgressListener.NONE)) {
+                com.seedsq.engine.export.Int8Export.write(qm, out, java.util.List.of());
+                try (var hf = com.seedsq.engine.export.Int8Import.open(out,
+                        com.seedsq.engine.export.Int8Import.Options.defaults().asStored())) {
+                    assertEquals(Families.LLAMA, hf.model().family());
+                    assertTrue(hf.model().weights().has("model.layers.0.self_attn.q_proj.weight"));
+                    double maxDiff = 0, maxAbs = 0;
+                    for (int[] w : windows) {
+                        Transformer a = qm.transformer(k), b = hf.transformer(k);
+                        float[] x = a.forward(a.newCache(), w, true), y = b.forward(b.newCache(), w, true);
+                        for (int i = 0; i < x.length; i++) {
+                            maxDiff = Math.max(maxDiff, Math.abs(x[i] - y[i]));
+                            maxAbs = Math.max(maxAbs, Math.abs(x[i]));
+                        }
+                    }
+                    assertTrue(maxDiff < 1e-2 * Math.max(1, maxAbs), "HF-layout import differs by " + maxDiff);
+                }
+            }
+        }
+    }
+
     @Test
     void ggufOfAnotherArchitectureOrWithoutItsKeysIsRefusedNamingWhatIsWrong() throws IOException {
         Path gpt2 = dir.resolve("gpt2.gguf");
