@@ -6,6 +6,7 @@ import com.seedsq.engine.tensor.TensorData;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -145,9 +146,19 @@ public final class LayoutView implements WeightSource {
         int b = t.dtype().bytes();
         MemorySegment src = t.data();
         MemorySegment dst = arena.allocate((long) rows * cols * b, 8);
-        for (int i = 0; i < rows; i++) {
+        // blocks of BLOCK source rows: read them row by row in bulk, then write each output row's BLOCK elements
+        // in bulk, so both sides move contiguous runs rather than one element at a time
+        final int block = 64;
+        byte[] in = new byte[block * cols * b];
+        byte[] out = new byte[block * b];
+        for (int r0 = 0; r0 < rows; r0 += block) {
+            int n = Math.min(block, rows - r0);
+            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (long) r0 * cols * b, in, 0, n * cols * b);
             for (int j = 0; j < cols; j++) {
-                MemorySegment.copy(src, ((long) i * cols + j) * b, dst, ((long) j * rows + i) * b, b);
+                for (int i = 0; i < n; i++) {
+                    System.arraycopy(in, (i * cols + j) * b, out, i * b, b);
+                }
+                MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, ((long) j * rows + r0) * b, n * b);
             }
         }
         return new TensorData(name, t.dtype(), new long[]{cols, rows}, dst);
