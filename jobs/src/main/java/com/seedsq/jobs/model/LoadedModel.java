@@ -16,14 +16,14 @@ public record LoadedModel(ModelSummary summary, Model model, Tokenizer tokenizer
         ModelSummary summary = ModelInspector.inspect(dir);
         Model model = Model.open(dir.resolve(summary.checkpoint()));
         try {
-            return new LoadedModel(summary, model, tokenizer(dir, summary));
+            return new LoadedModel(summary, model, tokenizer(dir, summary, model));
         } catch (RuntimeException e) {
             model.close();
             throw e;
         }
     }
 
-    private static Tokenizer tokenizer(Path dir, ModelSummary summary) {
+    private static Tokenizer tokenizer(Path dir, ModelSummary summary, Model model) {
         Path checkpoint = dir.resolve(summary.checkpoint());
         return switch (summary.format()) {
             case "llama2c" -> {
@@ -40,6 +40,8 @@ public record LoadedModel(ModelSummary summary, Model model, Tokenizer tokenizer
                 }
                 yield HfJsonTokenizer.load(dir);
             }
+            case "gguf" -> model.embeddedTokenizer().orElseThrow(() -> new ModelFormatException(checkpoint, null,
+                    "this GGUF carries no sentencepiece vocabulary (tokenizer.ggml.tokens/scores)"));
             default -> throw new ModelFormatException(checkpoint, null,
                     "jobs on " + summary.format() + " models are not supported yet");
         };

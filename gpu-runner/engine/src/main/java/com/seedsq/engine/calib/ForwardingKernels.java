@@ -65,6 +65,12 @@ public abstract class ForwardingKernels implements Kernels {
     }
 
     @Override
+    public void rope(float[] x, int m, int rowStride, int heads, int headDim, int rotaryDim, int startPos,
+                     float theta, PositionKind layout) {
+        delegate.rope(x, m, rowStride, heads, headDim, rotaryDim, startPos, theta, layout);
+    }
+
+    @Override
     public void swiglu(float[] gate, float[] up, int n) {
         delegate.swiglu(gate, up, n);
     }

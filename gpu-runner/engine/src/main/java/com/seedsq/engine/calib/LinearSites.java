@@ -42,22 +42,45 @@ public final class LinearSites {
         Map<SiteKey, Site> sites = new LinkedHashMap<>();
         for (int l = 0; l < config.layers(); l++) {
             for (SmoothingGroup g : family.smoothing()) {
-                List<String> names = new ArrayList<>();
-                for (TensorRole r : g.linears()) {
-                    String n = family.tensorName(r, l);
-                    if (n != null && weights.has(n)) {
-                        names.add(n);
-                    }
-                }
-                if (names.isEmpty()) {
-                    continue; // e.g. a gate that this MLP kind does not have
-                }
                 String norm = g.norm() == null ? null : family.tensorName(g.norm(), l);
-                SiteKey key = new SiteKey(l, g.site());
-                sites.put(key, new Site(key, g, List.copyOf(names), norm));
+                if (g.norm() == null && g.linears().stream().allMatch(TensorRole::perExpert)) {
+                    // each expert's down projection reads its own activation: one site per expert
+                    for (int e = 0; e < config.experts(); e++) {
+                        add(sites, family, weights, g, l, e, g.site() + ".e" + e, null);
+                    }
+                } else {
+                    add(sites, family, weights, g, l, -1, g.site(), norm);
+                }
             }
         }
         return new LinearSites(sites);
+    }
+
+    /** Adds the site if any of its linears exists; expert roles expand to every expert, or to {@code expert}. */
+    private static void add(Map<SiteKey, Site> sites, ModelFamily family, WeightSource weights, SmoothingGroup g,
+                            int layer, int expert, String siteName, String norm) {
+        List<String> names = new ArrayList<>();
+        for (TensorRole r : g.linears()) {
+            if (r.perExpert()) {
+                for (int e = expert < 0 ? 0 : expert; ; e++) {
+                    String n = family.tensorName(r, layer, e);
+                    if (n == null || !weights.has(n) || (expert >= 0 && e > expert)) {
+                        break;
+                    }
+                    names.add(n);
+                }
+            } else {
+                String n = family.tensorName(r, layer);
+                if (n != null && weights.has(n)) {
+                    names.add(n);
+                }
+            }
+        }
+        if (names.isEmpty()) {
+            return; // e.g. a gate that this MLP kind does not have
+        }
+        SiteKey key = new SiteKey(layer, siteName);
+        sites.put(key, new Site(key, g, List.copyOf(names), norm));
     }
 
     public Map<SiteKey, Site> sites() {

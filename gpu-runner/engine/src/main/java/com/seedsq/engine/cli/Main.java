@@ -39,6 +39,8 @@ public final class Main {
             sq bench [DIM [LAYERS [PROMPT]]]   FP32/FP16 prefill and decode on a random LLaMA-shaped model
             """ + QuantizeCommand.HELP + """
             MODEL: a llama2.c v0 checkpoint (.bin); its tokenizer defaults to tok512.bin or tokenizer.bin beside it.
+            A LLaMA GGUF uses its embedded tokenizer; a Hugging Face directory (llama, mistral, qwen2, opt, gpt2,
+            gpt_neox, falcon, bloom, mixtral) runs info/logits as is and takes --tokenizer for text.
             """;
     private static final Set<String> FLAGS = Set.of("json", "help");
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -112,7 +114,8 @@ public final class Main {
             r.put("tiedEmbeddings", c.tiedEmbeddings());
             r.put("dtype", model.dtype().name());
             Path tok = tokenizerPath(a, model, false);
-            r.put("tokenizer", tok == null ? null : tok.toString());
+            r.put("tokenizer", tok != null ? tok.toString()
+                    : model.embeddedTokenizer().isPresent() ? "embedded in " + model.file().getFileName() : null);
             if (a.flag("json")) {
                 printJson(r);
             } else {
@@ -123,7 +126,7 @@ public final class Main {
 
     private void quantize(Args a) {
         try (Model model = Model.open(Path.of(a.positional(0, "MODEL")))) {
-            var report = QuantizeCommand.run(a, model, tokenizerPath(a, model, true));
+            var report = QuantizeCommand.run(a, model, tokenizerPath(a, model, model.embeddedTokenizer().isEmpty()));
             String outDir = a.option("out", null);
             if (outDir != null) {
                 try {
@@ -187,7 +190,7 @@ public final class Main {
             if (seqLen < 2 || seqLen > model.config().maxSeq()) {
                 throw new UsageException("--seq-len must be in [2, " + model.config().maxSeq() + "], got " + seqLen);
             }
-            SentencePieceTokenizer tok = SentencePieceTokenizer.load(tokenizerPath(a, model, true));
+            SentencePieceTokenizer tok = tokenizer(a, model);
             long t0 = System.nanoTime();
             Perplexity ppl = new Perplexity(Transformer.of(model, kernels), tok.bos())
                     .withProgress((done, total) -> {
@@ -248,7 +251,7 @@ public final class Main {
         int steps = a.intOption("steps", 256);
         try (Model model = Model.open(Path.of(a.positional(0, "MODEL")));
              VectorKernels kernels = new VectorKernels()) {
-            SentencePieceTokenizer tok = SentencePieceTokenizer.load(tokenizerPath(a, model, true));
+            SentencePieceTokenizer tok = tokenizer(a, model);
             int[] prompt = tok.encode(a.option("prompt", ""), true);
             if (prompt.length >= model.config().maxSeq()) {
                 throw new UsageException("--prompt: " + prompt.length + " tokens leave no room in max sequence "
@@ -287,6 +290,12 @@ public final class Main {
         }
     }
 
+    /** {@code --tokenizer}, else the one the checkpoint carries (GGUF), else a file beside the model. */
+    static SentencePieceTokenizer tokenizer(Args a, Model model) {
+        Path p = tokenizerPath(a, model, model.embeddedTokenizer().isEmpty());
+        return p != null ? SentencePieceTokenizer.load(p) : model.embeddedTokenizer().orElseThrow();
+    }
+
     /** {@code --tokenizer}, else tok512.bin / tokenizer.bin beside the model; null (or an error if needed) if none. */
     private static Path tokenizerPath(Args a, Model model, boolean required) {
         String given = a.option("tokenizer", null);
@@ -296,6 +305,9 @@ public final class Main {
                 throw new UsageException(p + ": tokenizer file not found");
             }
             return p;
+        }
+        if (model.embeddedTokenizer().isPresent()) {
+            return null; // the checkpoint's own vocabulary beats a stray file that happens to lie beside it
         }
         Path dir = model.file().toAbsolutePath().getParent();
         for (String name : List.of("tok512.bin", "tokenizer.bin")) {

@@ -44,10 +44,12 @@ final class QuantizeCommand {
     }
 
     /** Returns the report; writes the export when {@code --out} is given. */
+    /** @param tokenizer the tokenizer file, or null to use the one embedded in the checkpoint (GGUF) */
     static SmoothQuantReport run(Args a, Model model, Path tokenizer) {
         a.allowOnly(java.util.Set.of("tokenizer", "calib", "calib-tokens", "seq-len", "alpha", "level", "weights",
                 "eval", "max-tokens", "out", "json"));
-        SentencePieceTokenizer tok = SentencePieceTokenizer.load(tokenizer);
+        SentencePieceTokenizer tok = tokenizer != null ? SentencePieceTokenizer.load(tokenizer)
+                : model.embeddedTokenizer().orElseThrow();
         String calibText = read(a.required("calib"));
         String evalText = a.option("eval", null) == null ? calibText : read(a.option("eval", null));
         int seqLen = a.intOption("seq-len", Math.min(256, model.config().maxSeq()));
@@ -87,7 +89,8 @@ final class QuantizeCommand {
                 ? SmoothQuant.sampleActivations(model, calib.windows(ids, tok.bos()), SmoothQuant.AUTO_SAMPLE_ROWS)
                 : null;
         try (QuantizedModel qm = SmoothQuant.quantize(model, stats, sample, config, progress)) {
-            Int8Export.write(qm, out, List.of(tokenizer), stats);
+            // an embedded vocabulary (GGUF) has no file to copy; the export then carries none
+            Int8Export.write(qm, out, tokenizer == null ? List.of() : List.of(tokenizer), stats);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -5,6 +5,7 @@ import com.seedsq.engine.calib.SiteKey;
 import com.seedsq.engine.format.WeightSource;
 import com.seedsq.engine.format.hf.HfCheckpoint;
 import com.seedsq.engine.format.safetensors.SafetensorsWriter;
+import com.seedsq.engine.model.Families;
 import com.seedsq.engine.model.Model;
 import com.seedsq.engine.model.ModelConfig;
 import com.seedsq.engine.model.ModelFamily;
@@ -128,6 +129,7 @@ public final class Int8Export {
         QuantConfig qc = qm.config();
         boolean permute = family.positions() == PositionKind.ROPE_INTERLEAVED;
         Map<String, int[]> perms = permute ? qkPermutations(family, c) : Map.of();
+        Map<String, String> hfNames = hfLlamaNames(family, c);
         Files.createDirectories(outDir);
         List<Path> files = new ArrayList<>();
 
@@ -145,15 +147,16 @@ public final class Int8Export {
         for (String name : w.names()) {
             QuantizedLinear q = qm.linears().get(name);
             int[] perm = perms.get(name);
+            String out = hfNames.getOrDefault(name, name);
             if (q != null) {
-                addLinear(st, q, perm);
+                addLinear(st, q, perm, out);
             } else {
                 TensorData t = w.tensor(name);
                 if (perm != null) { // a q/k bias: rows of one element
-                    st.addF32(name, t.shape(), RowPermutation.gather(t.toFloatArray(), perm,
+                    st.addF32(out, t.shape(), RowPermutation.gather(t.toFloatArray(), perm,
                             (int) (t.elementCount() / perm.length)));
                 } else {
-                    st.add(t);
+                    st.add(out, t.dtype(), t.shape(), t.data());
                 }
             }
         }
@@ -205,15 +208,15 @@ public final class Int8Export {
         return weightName.substring(0, weightName.length() - WEIGHT.length());
     }
 
-    private static void addLinear(SafetensorsWriter st, QuantizedLinear q, int[] perm) {
+    private static void addLinear(SafetensorsWriter st, QuantizedLinear q, int[] perm, String name) {
         QuantizedMatrix m = q.weights().matrix();
-        String mod = module(q.name());
+        String mod = module(name);
         long[] shape = {m.rows(), m.cols()};
         float[] scales = m.scales();
         if (perm == null) {
-            st.add(q.name(), DType.I8, shape, m.codes());
+            st.add(name, DType.I8, shape, m.codes());
         } else {
-            st.addI8(q.name(), shape, RowPermutation.gather(m.toByteArray(), perm, m.cols()));
+            st.addI8(name, shape, RowPermutation.gather(m.toByteArray(), perm, m.cols()));
             if (m.granularity().perRow()) {
                 scales = RowPermutation.gather(scales, perm, 1);
             }
@@ -226,6 +229,27 @@ public final class Int8Export {
         if (q.inputScale() != null) {
             st.addF32(mod + SMOOTH_SCALE, new long[]{q.inputScale().length}, q.inputScale().clone());
         }
+    }
+
+    /**
+     * For LLaMA-architecture families stored under other names (GGUF's {@code blk.0.attn_q.weight}): every role's
+     * name → the HF LLaMA name the exported {@code LlamaForCausalLM} config expects. Empty for other families.
+     */
+    private static Map<String, String> hfLlamaNames(ModelFamily family, ModelConfig c) {
+        Map<String, String> m = new HashMap<>();
+        if (!family.architecture().equals(Families.LLAMA.architecture())) {
+            return m;
+        }
+        for (TensorRole r : TensorRole.values()) {
+            for (int l = 0; l < (r.perLayer() ? c.layers() : 1); l++) {
+                String from = r.perLayer() ? family.tensorName(r, l) : family.tensorName(r);
+                String to = r.perLayer() ? Families.LLAMA.tensorName(r, l) : Families.LLAMA.tensorName(r);
+                if (from != null && to != null) {
+                    m.put(from, to);
+                }
+            }
+        }
+        return m;
     }
 
     /** q_proj/k_proj weights and biases of every layer → their interleaved→halves row order. */
@@ -258,7 +282,7 @@ public final class Int8Export {
         ModelConfig c = model.config();
         Map<String, Object> md = model.weights().metadata();
         Map<String, Object> cfg = new LinkedHashMap<>();
-        if (model.family().positions() == PositionKind.ROPE_HALVES && md.get("model_type") != null) {
+        if (md.get("model_type") != null) { // an HF checkpoint of any family keeps its own config
             cfg.putAll(md);
             cfg.remove("quantization_config");
             cfg.put("tie_word_embeddings", c.tiedEmbeddings());

@@ -33,7 +33,8 @@ public final class Transformer {
     /** One block's weights; biases and unused roles are null. */
     record Layer(float[] attnNorm, float[] attnNormBias, Matrix q, float[] qBias, Matrix k, float[] kBias,
                  Matrix v, float[] vBias, Matrix o, float[] oBias, float[] ffnNorm, float[] ffnNormBias,
-                 Matrix gate, Matrix up, float[] upBias, Matrix down, float[] downBias) {
+                 Matrix gate, Matrix up, float[] upBias, Matrix down, float[] downBias,
+                 Matrix router, Matrix[] expertGate, Matrix[] expertUp, Matrix[] expertDown) {
     }
 
     /** Multiply-adds below which attention stays on the calling thread. */
@@ -49,6 +50,10 @@ public final class Transformer {
     private final Layer[] layers;
     private final float[] finalNorm, finalNormBias;
     private final Matrix lmHead;
+    /** The LayerNorm after the embedding (BLOOM), or null. */
+    private float[] embedNorm, embedNormBias;
+    /** ALiBi's per-head slopes, or null. */
+    private float[] alibiSlopes;
 
     private Transformer(ModelFamily family, ModelConfig config, Kernels kernels, Matrix embed, Matrix positionEmbed,
                         Layer[] layers, float[] finalNorm, float[] finalNormBias, Matrix lmHead) {
@@ -70,33 +75,64 @@ public final class Transformer {
     /** Binds a family's tensors from {@code weights}, checking every shape against {@code config} up front. */
     public static Transformer load(ModelFamily family, ModelConfig config, WeightSource weights, Kernels kernels,
                                    Path file) {
-        if (family.mlp() == MlpKind.MOE || family.positions() == PositionKind.ALIBI) {
-            throw new UnsupportedOperationException(family.name() + ": " + family.mlp() + "/" + family.positions()
-                    + " is described but not yet executed by the forward pass");
+        if (family.mlp() == MlpKind.MOE && config.experts() == 0) {
+            throw new IllegalArgumentException(family.name() + ": a mixture-of-experts family needs a config with "
+                    + "experts");
         }
         Binder b = new Binder(family, weights, file);
         int d = config.hiddenSize(), qd = config.qDim(), kvd = config.kvDim(), ff = config.intermediateSize();
         Layer[] layers = new Layer[config.layers()];
         for (int l = 0; l < layers.length; l++) {
-            boolean swiglu = family.mlp() == MlpKind.SWIGLU;
+            boolean swiglu = family.mlp() == MlpKind.SWIGLU, moe = family.mlp() == MlpKind.MOE;
+            int experts = moe ? config.experts() : 0;
+            Matrix[] eGate = new Matrix[experts], eUp = new Matrix[experts], eDown = new Matrix[experts];
+            for (int e = 0; e < experts; e++) {
+                eGate[e] = b.matrix(EXPERT_GATE, l, e, ff, d);
+                eUp[e] = b.matrix(EXPERT_UP, l, e, ff, d);
+                eDown[e] = b.matrix(EXPERT_DOWN, l, e, d, ff);
+            }
             layers[l] = new Layer(
                     b.vector(ATTN_NORM, l, d, true), b.vector(ATTN_NORM_BIAS, l, d, false),
                     b.matrix(Q, l, qd, d, true), b.vector(Q_BIAS, l, qd, false),
                     b.matrix(K, l, kvd, d, true), b.vector(K_BIAS, l, kvd, false),
                     b.matrix(V, l, kvd, d, true), b.vector(V_BIAS, l, kvd, false),
                     b.matrix(O, l, d, qd, true), b.vector(O_BIAS, l, d, false),
-                    family.parallelAttention() ? null : b.vector(FFN_NORM, l, d, true),
+                    // parallel attention: one shared norm (Falcon-7B) or a second one for the MLP (NeoX, Falcon-40B)
+                    b.vector(FFN_NORM, l, d, !family.parallelAttention()),
                     b.vector(FFN_NORM_BIAS, l, d, false),
                     swiglu ? b.matrix(GATE, l, ff, d, true) : null,
-                    b.matrix(UP, l, ff, d, true), b.vector(UP_BIAS, l, ff, false),
-                    b.matrix(DOWN, l, d, ff, true), b.vector(DOWN_BIAS, l, d, false));
+                    moe ? null : b.matrix(UP, l, ff, d, true), b.vector(UP_BIAS, l, ff, false),
+                    moe ? null : b.matrix(DOWN, l, d, ff, true), b.vector(DOWN_BIAS, l, d, false),
+                    moe ? b.matrix(ROUTER, l, experts, d, true) : null, eGate, eUp, eDown);
         }
         Matrix embed = b.matrix(EMBED, -1, config.vocabSize(), d, true);
         Matrix pos = family.positions() == PositionKind.LEARNED
                 ? b.matrix(POSITION_EMBED, -1, config.maxSeq(), d, true) : null;
         Matrix head = config.tiedEmbeddings() ? embed : b.matrix(LM_HEAD, -1, config.vocabSize(), d, true);
-        return new Transformer(family, config, kernels, embed, pos, layers,
+        Transformer t = new Transformer(family, config, kernels, embed, pos, layers,
                 b.vector(FINAL_NORM, -1, d, true), b.vector(FINAL_NORM_BIAS, -1, d, false), head);
+        t.embedNorm = b.vector(EMBED_NORM, -1, d, false);
+        t.embedNormBias = b.vector(EMBED_NORM_BIAS, -1, d, false);
+        t.alibiSlopes = family.positions() == PositionKind.ALIBI ? alibiSlopes(config.heads()) : null;
+        return t;
+    }
+
+    /**
+     * ALiBi's head slopes (Press et al.; BLOOM's build_alibi_tensor): for n a power of two, {@code 2^(-8i/n)},
+     * i = 1..n; otherwise those of the largest power of two below n, then every other slope of twice that many.
+     */
+    static float[] alibiSlopes(int heads) {
+        int closest = Integer.highestOneBit(heads);
+        float[] s = new float[heads];
+        double base = Math.pow(2, -8.0 / closest);
+        for (int i = 0; i < closest; i++) {
+            s[i] = (float) Math.pow(base, i + 1);
+        }
+        double extraBase = Math.pow(2, -4.0 / closest);
+        for (int i = closest; i < heads; i++) {
+            s[i] = (float) Math.pow(extraBase, 2 * (i - closest) + 1);
+        }
+        return s;
     }
 
     /** Looks tensors up by role and checks their shapes, so a wrong checkpoint fails naming the tensor. */
@@ -118,11 +154,25 @@ public final class Transformer {
             return weights.tensor(name);
         }
 
+        /** One expert's matrix (required). */
+        Matrix matrix(TensorRole role, int layer, int expert, int rows, int cols) {
+            String name = family.tensorName(role, layer, expert);
+            if (name == null || !weights.has(name)) {
+                throw new ModelFormatException(file, name == null ? role.toString() : name,
+                        "missing: family " + family.name() + " needs it");
+            }
+            return checked(weights.tensor(name), rows, cols);
+        }
+
         Matrix matrix(TensorRole role, int layer, int rows, int cols, boolean required) {
             TensorData t = find(role, layer, required);
             if (t == null) {
                 return null;
             }
+            return checked(t, rows, cols);
+        }
+
+        private Matrix checked(TensorData t, int rows, int cols) {
             if (!Arrays.equals(t.shape(), new long[]{rows, cols})) {
                 throw new ModelFormatException(file, t.name(), "shape " + Arrays.toString(t.shape())
                         + ", expected [" + rows + ", " + cols + "] from the model config");
@@ -211,6 +261,9 @@ public final class Transformer {
                 }
             }
         }
+        if (embedNorm != null) {
+            norm(x, x, embedNorm, embedNormBias, m);
+        }
         return x;
     }
 
@@ -235,7 +288,12 @@ public final class Transformer {
             norm(h, x, w.attnNorm(), w.attnNormBias(), m);
             float[] attn = attention(l, w, cache, h, m, start);
             if (family.parallelAttention()) {
-                float[] mlp = mlp(w, h, m); // both branches read the same normed input
+                float[] mlpIn = h; // one shared norm: both branches read the same normed input
+                if (w.ffnNorm() != null) {
+                    mlpIn = new float[m * d];
+                    norm(mlpIn, x, w.ffnNorm(), w.ffnNormBias(), m);
+                }
+                float[] mlp = mlp(w, mlpIn, m);
                 for (int i = 0; i < x.length; i++) {
                     x[i] += attn[i] + mlp[i];
                 }
@@ -260,8 +318,8 @@ public final class Transformer {
         float[] v = linear(h, m, w.v(), w.vBias());
         PositionKind pk = family.positions();
         if (pk == PositionKind.ROPE_INTERLEAVED || pk == PositionKind.ROPE_HALVES) {
-            kernels.rope(q, m, qd, heads, hd, start, config.ropeTheta(), pk);
-            kernels.rope(k, m, kvd, config.kvHeads(), hd, start, config.ropeTheta(), pk);
+            kernels.rope(q, m, qd, heads, hd, config.rotaryDim(), start, config.ropeTheta(), pk);
+            kernels.rope(k, m, kvd, config.kvHeads(), hd, config.rotaryDim(), start, config.ropeTheta(), pk);
         }
         float[] keys = cache.keys[l], values = cache.values[l];
         int capacity = cache.capacity();
@@ -292,6 +350,13 @@ public final class Transformer {
             for (int dd = 0; dd < hd; dd++) {
                 kernels.axpy(q[qo + dd] * scale, keys, (kvHead * hd + dd) * capacity, scores, 0, visible);
             }
+            if (alibiSlopes != null) {
+                // slope * (t - position): softmax ignores the per-row shift, so this equals BLOOM's slope * t
+                float slope = alibiSlopes[head];
+                for (int t = 0; t < visible; t++) {
+                    scores[t] += slope * (t - (start + i));
+                }
+            }
             kernels.softmax(scores, 0, visible);
             for (int t = 0; t < visible; t++) {
                 kernels.axpy(scores[t], values, t * kvd + kvHead * hd, out, qo, hd);
@@ -308,6 +373,9 @@ public final class Transformer {
     }
 
     private float[] mlp(Layer w, float[] h, int m) {
+        if (family.mlp() == MlpKind.MOE) {
+            return experts(w, h, m);
+        }
         int ff = config.intermediateSize();
         float[] up = linear(h, m, w.up(), w.upBias());
         float[] act;
@@ -331,6 +399,62 @@ public final class Transformer {
             default -> throw new UnsupportedOperationException(family.mlp().toString());
         }
         return linear(act, m, w.down(), w.downBias());
+    }
+
+    /**
+     * Mixtral's sparse MLP: each token goes to the {@code expertsPerToken} experts with the largest router logits,
+     * weighted by the softmax over those logits (HF's softmax over all experts, then top-k renormalised, is the same
+     * thing). Each expert runs once over the rows routed to it, so prefill keeps batched matmuls.
+     */
+    private float[] experts(Layer w, float[] h, int m) {
+        int d = config.hiddenSize(), ff = config.intermediateSize();
+        int experts = config.experts(), k = config.expertsPerToken();
+        float[] logits = linear(h, m, w.router(), null);
+        int[][] chosen = new int[m][k];
+        float[][] weight = new float[m][k];
+        for (int i = 0; i < m; i++) {
+            boolean[] taken = new boolean[experts];
+            for (int j = 0; j < k; j++) {
+                int best = -1;
+                for (int e = 0; e < experts; e++) {
+                    if (!taken[e] && (best < 0 || logits[i * experts + e] > logits[i * experts + best])) {
+                        best = e;
+                    }
+                }
+                taken[best] = true;
+                chosen[i][j] = best;
+                weight[i][j] = logits[i * experts + best];
+            }
+            kernels.softmax(weight[i], 0, k);
+        }
+        float[] out = new float[m * d];
+        for (int e = 0; e < experts; e++) {
+            int[] rows = new int[m];
+            float[] rowWeight = new float[m];
+            int n = 0;
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < k; j++) {
+                    if (chosen[i][j] == e) {
+                        rows[n] = i;
+                        rowWeight[n++] = weight[i][j];
+                    }
+                }
+            }
+            if (n == 0) {
+                continue;
+            }
+            float[] xe = new float[n * d];
+            for (int r = 0; r < n; r++) {
+                System.arraycopy(h, rows[r] * d, xe, r * d, d);
+            }
+            float[] gate = linear(xe, n, w.expertGate()[e], null);
+            kernels.swiglu(gate, linear(xe, n, w.expertUp()[e], null), n * ff);
+            float[] y = linear(gate, n, w.expertDown()[e], null);
+            for (int r = 0; r < n; r++) {
+                kernels.axpy(rowWeight[r], y, r * d, out, rows[r] * d, d);
+            }
+        }
+        return out;
     }
 
     private float[] linear(float[] x, int m, Matrix w, float[] bias) {

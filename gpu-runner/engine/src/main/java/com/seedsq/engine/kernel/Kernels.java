@@ -82,11 +82,20 @@ public interface Kernels extends AutoCloseable {
      */
     default void rope(float[] x, int m, int rowStride, int heads, int headDim, int startPos, float theta,
                       PositionKind layout) {
-        int half = headDim / 2;
+        rope(x, m, rowStride, heads, headDim, headDim, startPos, theta, layout);
+    }
+
+    /**
+     * RoPE on the first {@code rotaryDim} dimensions of each head only (GPT-NeoX's partial rotary: pairs and
+     * frequencies as above with d = rotaryDim); the other dimensions pass through.
+     */
+    default void rope(float[] x, int m, int rowStride, int heads, int headDim, int rotaryDim, int startPos,
+                      float theta, PositionKind layout) {
+        int half = rotaryDim / 2;
         for (int r = 0; r < m; r++) {
             int pos = startPos + r;
             for (int i = 0; i < half; i++) {
-                float freq = (float) (1.0 / Math.pow(theta, (2 * i) / (float) headDim));
+                float freq = (float) (1.0 / Math.pow(theta, (2 * i) / (float) rotaryDim));
                 float angle = pos * freq;
                 float cos = (float) Math.cos(angle), sin = (float) Math.sin(angle);
                 for (int h = 0; h < heads; h++) {

@@ -3,20 +3,62 @@ package com.seedsq.engine.model;
 import com.seedsq.engine.format.ModelFormatException;
 import com.seedsq.engine.format.WeightSource;
 import com.seedsq.engine.format.detect.WeightSources;
+import com.seedsq.engine.format.gguf.GgufSentencePiece;
+import com.seedsq.engine.format.gguf.GgufTokenizerData;
 import com.seedsq.engine.tensor.DType;
+import com.seedsq.engine.tokenizer.sentencepiece.SentencePieceTokenizer;
 
 import java.nio.file.Path;
-import java.util.Set;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.function.Function;
 
 /** A checkpoint together with what it is: its family and config. Closing it closes (unmaps) the weights. */
 public record Model(ModelFamily family, ModelConfig config, WeightSource weights, Path file) implements AutoCloseable {
 
-    /** Hugging Face {@code model_type}s that are LLaMA-shaped (Qwen2's q/k/v biases are picked up when present). */
-    private static final Set<String> HF_LLAMA_TYPES = Set.of("llama", "mistral", "qwen2");
+    /** How one HF {@code model_type} becomes a family (some config flags pick a layout) and a config. */
+    private record HfArchitecture(Function<Map<String, Object>, ModelFamily> family,
+                                  Function<Map<String, Object>, ModelConfig> config) {
+    }
+
+    /**
+     * Every HF {@code model_type} the engine runs: one row per architecture (llama, mistral and qwen2 share the
+     * LLaMA description; Qwen2's q/k/v biases are picked up when present).
+     */
+    private static final Map<String, HfArchitecture> HF_ARCHITECTURES = Map.of(
+            "llama", new HfArchitecture(cfg -> Families.LLAMA, ModelConfig::fromHfConfig),
+            "mistral", new HfArchitecture(cfg -> Families.LLAMA, ModelConfig::fromHfConfig),
+            "qwen2", new HfArchitecture(cfg -> Families.LLAMA, ModelConfig::fromHfConfig),
+            "opt", new HfArchitecture(cfg -> Families.OPT, ModelConfig::fromOpt),
+            "gpt2", new HfArchitecture(cfg -> Families.GPT2, ModelConfig::fromGpt2),
+            "gpt_neox", new HfArchitecture(Model::gptNeox, ModelConfig::fromGptNeox),
+            "falcon", new HfArchitecture(Model::falcon, ModelConfig::fromFalcon),
+            "bloom", new HfArchitecture(cfg -> Families.BLOOM, ModelConfig::fromBloom),
+            "mixtral", new HfArchitecture(cfg -> Families.MIXTRAL, ModelConfig::fromMixtral));
+
+    /** use_parallel_residual (default true) or the sequential block with the same two norms. */
+    private static ModelFamily gptNeox(Map<String, Object> cfg) {
+        ModelFamily f = Families.GPT_NEOX;
+        return Boolean.FALSE.equals(cfg.get("use_parallel_residual")) ? f.withParallelAttention(false, f.smoothing())
+                : f;
+    }
+
+    /** Falcon-7B's layout or the new decoder architecture's (two parallel norms unless num_ln_in_parallel_attn is 1). */
+    private static ModelFamily falcon(Map<String, Object> cfg) {
+        if (Boolean.FALSE.equals(cfg.get("parallel_attn"))) {
+            throw new IllegalArgumentException("parallel_attn false (sequential Falcon) is not supported");
+        }
+        boolean newArch = Boolean.TRUE.equals(cfg.get("new_decoder_architecture"));
+        boolean oneNorm = cfg.get("num_ln_in_parallel_attn") instanceof Number n && n.intValue() == 1;
+        return newArch && !oneNorm ? Families.FALCON_NEW : Families.FALCON;
+    }
 
     /**
      * Opens a checkpoint ({@link WeightSources} detects the format) and decides its family and config: llama2.c
-     * {@code .bin} files and Hugging Face LLaMA-type directories today; other families join as descriptions land.
+     * {@code .bin} files, LLaMA GGUF files and Hugging Face directories of the types in {@link #HF_ARCHITECTURES}.
+     * Families whose checkpoints fuse or transpose tensors get a {@link LayoutView}, so {@link #weights()} always
+     * names tensors by role.
      */
     public static Model open(Path path) {
         WeightSources.Format format = WeightSources.detect(path);
@@ -24,26 +66,70 @@ public record Model(ModelFamily family, ModelConfig config, WeightSource weights
         try {
             return switch (format) {
                 case LLAMA2C -> new Model(Families.LLAMA2C, ModelConfig.fromLlama2c(source.metadata()), source, path);
+                case GGUF -> openGguf(source, path);
                 case HF_DIRECTORY -> {
-                    Object type = source.metadata().get("model_type");
-                    if (!HF_LLAMA_TYPES.contains(String.valueOf(type))) {
+                    String type = String.valueOf(source.metadata().get("model_type"));
+                    HfArchitecture arch = HF_ARCHITECTURES.get(type);
+                    if (arch == null) {
                         throw new ModelFormatException(path, null, "model_type '" + type
-                                + "' has no family description yet (known: " + HF_LLAMA_TYPES + ")");
+                                + "' has no family description yet (known: " + new TreeSet<>(HF_ARCHITECTURES.keySet())
+                                + ")");
                     }
-                    ModelConfig c = ModelConfig.fromHfConfig(source.metadata());
-                    if (!c.tiedEmbeddings() && !source.has(Families.LLAMA.tensorName(TensorRole.LM_HEAD))) {
-                        c = new ModelConfig(c.hiddenSize(), c.layers(), c.heads(), c.kvHeads(), c.headDim(),
-                                c.intermediateSize(), c.vocabSize(), c.maxSeq(), c.normEps(), c.ropeTheta(), true);
+                    ModelFamily family;
+                    ModelConfig c;
+                    try {
+                        family = arch.family().apply(source.metadata());
+                        c = arch.config().apply(source.metadata());
+                    } catch (IllegalArgumentException e) {
+                        throw new ModelFormatException(path.resolve("config.json"), null, e.getMessage(), e);
                     }
-                    yield new Model(Families.LLAMA, c, source, path);
+                    WeightSource weights = LayoutView.of(source, family, c, path);
+                    if (!c.tiedEmbeddings() && !weights.has(family.tensorName(TensorRole.LM_HEAD))) {
+                        c = c.withTiedEmbeddings(true);
+                    }
+                    yield new Model(family, c, weights, path);
                 }
                 default -> throw new ModelFormatException(path, null, format
-                        + " checkpoints have no family description yet; the forward pass runs llama2.c and HF LLaMA");
+                        + " checkpoints have no family description yet; the forward pass runs llama2.c, GGUF LLaMA "
+                        + "and HF directories");
             };
         } catch (RuntimeException e) {
             source.close();
             throw e;
         }
+    }
+
+    /** A GGUF of {@code general.architecture = llama} (llama.cpp's names, RoPE on interleaved pairs). */
+    private static Model openGguf(WeightSource source, Path path) {
+        Map<String, Object> md = source.metadata();
+        Object arch = md.get("general.architecture");
+        if (!"llama".equals(arch)) {
+            throw new ModelFormatException(path, null, "GGUF general.architecture '" + arch
+                    + "' is not supported (known: llama)");
+        }
+        ModelFamily f = Families.GGUF_LLAMA;
+        String embed = f.tensorName(TensorRole.EMBED);
+        if (!source.has(embed)) {
+            throw new ModelFormatException(path, embed, "missing: family " + f.name() + " needs it");
+        }
+        ModelConfig c;
+        try {
+            c = ModelConfig.fromGguf(md, Math.toIntExact(source.tensor(embed).shape()[0]));
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(path, null, "GGUF metadata: " + e.getMessage(), e);
+        }
+        if (!source.has(f.tensorName(TensorRole.LM_HEAD))) {
+            c = c.withTiedEmbeddings(true); // llama.cpp omits output.weight when it is tied to the embedding
+        }
+        return new Model(f, c, source, path);
+    }
+
+    /**
+     * The tokenizer the checkpoint itself carries (GGUF {@code tokenizer.ggml.*}, sentencepiece vocabularies), or
+     * empty when it has none and one must be found beside it.
+     */
+    public Optional<SentencePieceTokenizer> embeddedTokenizer() {
+        return GgufTokenizerData.from(weights.metadata(), file).map(d -> GgufSentencePiece.tokenizer(d, file));
     }
 
     /** Number of weights the network uses (tensors the family names; a tied classifier counts once). */

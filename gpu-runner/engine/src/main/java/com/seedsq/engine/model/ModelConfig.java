@@ -6,14 +6,44 @@ import java.util.Map;
  * The numbers of one model. {@code headDim} is usually {@code hiddenSize / heads} but some families decouple it.
  *
  * @param tiedEmbeddings the classifier reuses the token embedding (no LM_HEAD tensor)
+ * @param rotaryDim      leading dimensions of each head that RoPE rotates (GPT-NeoX's rotary_pct; else headDim)
+ * @param experts        experts per MoE layer (0 without MoE)
+ * @param expertsPerToken experts each token is routed to (Mixtral: 2)
  */
 public record ModelConfig(int hiddenSize, int layers, int heads, int kvHeads, int headDim, int intermediateSize,
-                          int vocabSize, int maxSeq, float normEps, float ropeTheta, boolean tiedEmbeddings) {
+                          int vocabSize, int maxSeq, float normEps, float ropeTheta, boolean tiedEmbeddings,
+                          int rotaryDim, int experts, int expertsPerToken) {
 
     public ModelConfig {
         if (heads % kvHeads != 0) {
             throw new IllegalArgumentException("heads " + heads + " not a multiple of kvHeads " + kvHeads);
         }
+        if (rotaryDim < 0 || rotaryDim > headDim || rotaryDim % 2 != 0) {
+            throw new IllegalArgumentException("rotary dimensions " + rotaryDim + " must be even and at most the head "
+                    + "dimension " + headDim);
+        }
+        if (experts > 0 && (expertsPerToken < 1 || expertsPerToken > experts)) {
+            throw new IllegalArgumentException(expertsPerToken + " experts per token out of " + experts);
+        }
+    }
+
+    /** A dense model with RoPE (if any) over whole heads. */
+    public ModelConfig(int hiddenSize, int layers, int heads, int kvHeads, int headDim, int intermediateSize,
+                       int vocabSize, int maxSeq, float normEps, float ropeTheta, boolean tiedEmbeddings) {
+        this(hiddenSize, layers, heads, kvHeads, headDim, intermediateSize, vocabSize, maxSeq, normEps, ropeTheta,
+                tiedEmbeddings, headDim, 0, 0);
+    }
+
+    /** The same config with RoPE on the first {@code dims} dimensions of each head. */
+    public ModelConfig withRotaryDim(int dims) {
+        return new ModelConfig(hiddenSize, layers, heads, kvHeads, headDim, intermediateSize, vocabSize, maxSeq,
+                normEps, ropeTheta, tiedEmbeddings, dims, experts, expertsPerToken);
+    }
+
+    /** The same config with mixture-of-experts MLPs. */
+    public ModelConfig withExperts(int count, int perToken) {
+        return new ModelConfig(hiddenSize, layers, heads, kvHeads, headDim, intermediateSize, vocabSize, maxSeq,
+                normEps, ropeTheta, tiedEmbeddings, rotaryDim, count, perToken);
     }
 
     public int qDim() {
@@ -52,6 +82,125 @@ public record ModelConfig(int hiddenSize, int layers, int heads, int kvHeads, in
                 num(cfg, "intermediate_size"), num(cfg, "vocab_size"), numOr(cfg, "max_position_embeddings", 2048),
                 (float) dbl(cfg, "rms_norm_eps", 1e-6), (float) dbl(cfg, "rope_theta", 10000),
                 Boolean.TRUE.equals(cfg.get("tie_word_embeddings")));
+    }
+
+    /**
+     * From GGUF metadata ({@code <arch>.block_count} etc., arch = {@code general.architecture}). The vocabulary
+     * size is {@code <arch>.vocab_size} or, as llama.cpp does, the number of tokenizer tokens; without both, the
+     * caller takes it from the embedding.
+     */
+    public static ModelConfig fromGguf(Map<String, Object> md, int vocabFallback) {
+        String a = md.get("general.architecture") + ".";
+        int hidden = num(md, a + "embedding_length"), heads = num(md, a + "attention.head_count");
+        int vocab = md.get("tokenizer.ggml.tokens") instanceof java.util.List<?> t ? t.size() : vocabFallback;
+        return new ModelConfig(hidden, num(md, a + "block_count"), heads,
+                numOr(md, a + "attention.head_count_kv", heads), numOr(md, a + "attention.key_length", hidden / heads),
+                num(md, a + "feed_forward_length"), numOr(md, a + "vocab_size", vocab),
+                numOr(md, a + "context_length", 2048), (float) dbl(md, a + "attention.layer_norm_rms_epsilon", 1e-5),
+                (float) dbl(md, a + "rope.freq_base", 10000), false);
+    }
+
+    /**
+     * OPT ({@code model_type: opt}): ffn_dim, LayerNorm eps 1e-5 (not configurable), classifier tied by default.
+     * OPT-350m's projected embeddings (word_embed_proj_dim != hidden_size, project_in/out) and post-LN
+     * ({@code do_layer_norm_before: false}) are refused.
+     */
+    public static ModelConfig fromOpt(Map<String, Object> cfg) {
+        int hidden = num(cfg, "hidden_size"), heads = num(cfg, "num_attention_heads");
+        if (numOr(cfg, "word_embed_proj_dim", hidden) != hidden) {
+            throw new IllegalArgumentException("word_embed_proj_dim " + cfg.get("word_embed_proj_dim") + " != "
+                    + "hidden_size " + hidden + ": OPT's project_in/project_out layout (OPT-350m) is not supported");
+        }
+        if (Boolean.FALSE.equals(cfg.get("do_layer_norm_before"))) {
+            throw new IllegalArgumentException("do_layer_norm_before false (post-LN OPT-350m) is not supported");
+        }
+        return new ModelConfig(hidden, num(cfg, "num_hidden_layers"), heads, heads, hidden / heads,
+                num(cfg, "ffn_dim"), num(cfg, "vocab_size"), numOr(cfg, "max_position_embeddings", 2048), 1e-5f, 0f,
+                !Boolean.FALSE.equals(cfg.get("tie_word_embeddings")));
+    }
+
+    /** GPT-2: n_embd, n_layer, n_head, n_inner (null: 4 n_embd), n_positions; always tied. */
+    public static ModelConfig fromGpt2(Map<String, Object> cfg) {
+        int hidden = num(cfg, "n_embd"), heads = num(cfg, "n_head");
+        for (String unsupported : new String[]{"scale_attn_by_inverse_layer_idx", "reorder_and_upcast_attn"}) {
+            if (Boolean.TRUE.equals(cfg.get(unsupported))) {
+                throw new IllegalArgumentException(unsupported + " true is not supported");
+            }
+        }
+        return new ModelConfig(hidden, num(cfg, "n_layer"), heads, heads, hidden / heads,
+                numOr(cfg, "n_inner", 4 * hidden), num(cfg, "vocab_size"), numOr(cfg, "n_positions", 1024),
+                (float) dbl(cfg, "layer_norm_epsilon", 1e-5), 0f, true);
+    }
+
+    /** GPT-NeoX: rotary_pct of each head rotated (default 0.25), rotary_emb_base (or rope_theta), untied. */
+    public static ModelConfig fromGptNeox(Map<String, Object> cfg) {
+        int hidden = num(cfg, "hidden_size"), heads = num(cfg, "num_attention_heads"), hd = hidden / heads;
+        double theta = dbl(cfg, "rotary_emb_base", dbl(cfg, "rope_theta", 10000));
+        return new ModelConfig(hidden, num(cfg, "num_hidden_layers"), heads, heads, hd,
+                num(cfg, "intermediate_size"), num(cfg, "vocab_size"), numOr(cfg, "max_position_embeddings", 2048),
+                (float) dbl(cfg, "layer_norm_eps", 1e-5), (float) theta,
+                Boolean.TRUE.equals(cfg.get("tie_word_embeddings")))
+                .withRotaryDim((int) (hd * dbl(cfg, "rotary_pct", 0.25)));
+    }
+
+    /**
+     * Falcon: KV heads from new_decoder_architecture (num_kv_heads) or multi_query (1), ffn_hidden_size (default
+     * 4 hidden), tied by default; ALiBi Falcons (falcon-rw) are refused.
+     */
+    public static ModelConfig fromFalcon(Map<String, Object> cfg) {
+        if (Boolean.TRUE.equals(cfg.get("alibi"))) {
+            throw new IllegalArgumentException("alibi true (falcon-rw) is not supported");
+        }
+        int hidden = num(cfg, "hidden_size");
+        int heads = numOr(cfg, "num_attention_heads", numOr(cfg, "n_head", 0));
+        if (heads == 0) {
+            throw new IllegalArgumentException("metadata lacks numeric 'num_attention_heads'");
+        }
+        int kv = Boolean.TRUE.equals(cfg.get("new_decoder_architecture")) ? numOr(cfg, "num_kv_heads", heads)
+                : !Boolean.FALSE.equals(cfg.get("multi_query")) ? 1 : heads;
+        return new ModelConfig(hidden, numOr(cfg, "num_hidden_layers", numOr(cfg, "n_layer", 0)), heads, kv,
+                hidden / heads, numOr(cfg, "ffn_hidden_size", 4 * hidden), num(cfg, "vocab_size"),
+                numOr(cfg, "max_position_embeddings", 2048), (float) dbl(cfg, "layer_norm_epsilon", 1e-5),
+                (float) dbl(cfg, "rope_theta", 10000), !Boolean.FALSE.equals(cfg.get("tie_word_embeddings")));
+    }
+
+    /**
+     * BLOOM: hidden_size (or n_embed), n_layer, n_head, MLP 4 hidden, tied. ALiBi has no position table; the
+     * cache length is seq_length (default 2048).
+     */
+    public static ModelConfig fromBloom(Map<String, Object> cfg) {
+        if (Boolean.TRUE.equals(cfg.get("apply_residual_connection_post_layernorm"))) {
+            throw new IllegalArgumentException("apply_residual_connection_post_layernorm true is not supported");
+        }
+        int hidden = numOr(cfg, "hidden_size", numOr(cfg, "n_embed", 0));
+        if (hidden == 0) {
+            throw new IllegalArgumentException("metadata lacks numeric 'hidden_size'");
+        }
+        int heads = numOr(cfg, "n_head", numOr(cfg, "num_attention_heads", 0));
+        int layers = numOr(cfg, "n_layer", numOr(cfg, "num_hidden_layers", 0));
+        if (heads == 0 || layers == 0) {
+            throw new IllegalArgumentException("metadata lacks numeric 'n_head' or 'n_layer'");
+        }
+        return new ModelConfig(hidden, layers, heads, heads, hidden / heads, 4 * hidden, num(cfg, "vocab_size"),
+                numOr(cfg, "seq_length", 2048), (float) dbl(cfg, "layer_norm_epsilon", 1e-5), 0f,
+                !Boolean.FALSE.equals(cfg.get("tie_word_embeddings")));
+    }
+
+    /** Mixtral: LLaMA's keys (defaults per MixtralConfig: eps 1e-5, θ 1e6) plus num_local_experts, num_experts_per_tok. */
+    public static ModelConfig fromMixtral(Map<String, Object> cfg) {
+        int hidden = num(cfg, "hidden_size"), heads = num(cfg, "num_attention_heads");
+        return new ModelConfig(hidden, num(cfg, "num_hidden_layers"), heads,
+                numOr(cfg, "num_key_value_heads", heads), numOr(cfg, "head_dim", hidden / heads),
+                num(cfg, "intermediate_size"), num(cfg, "vocab_size"), numOr(cfg, "max_position_embeddings", 4096),
+                (float) dbl(cfg, "rms_norm_eps", 1e-5), (float) dbl(cfg, "rope_theta", 1e6),
+                Boolean.TRUE.equals(cfg.get("tie_word_embeddings")))
+                .withExperts(numOr(cfg, "num_local_experts", 8), numOr(cfg, "num_experts_per_tok", 2));
+    }
+
+    /** The same config with the classifier tied to (or untied from) the embedding. */
+    public ModelConfig withTiedEmbeddings(boolean tied) {
+        return new ModelConfig(hiddenSize, layers, heads, kvHeads, headDim, intermediateSize, vocabSize, maxSeq,
+                normEps, ropeTheta, tied, rotaryDim, experts, expertsPerToken);
     }
 
     private static int numOr(Map<String, Object> md, String key, int fallback) {

@@ -16,6 +16,8 @@ import java.util.Map;
  * @param parallelAttention  {@code x + attn(norm(x)) + mlp(norm(x))} with one shared norm (GPT-J, Falcon, NeoX)
  * @param causal             decoder (true) or encoder (false, BERT)
  * @param smoothing          SmoothQuant sites: which norm feeds which linears
+ * @param layout             how the checkpoint stores what the roles name (fused q/k/v, [in, out] weights, a
+ *                           position offset); {@link WeightLayout#PLAIN} when every role is a plain tensor
  */
 public record ModelFamily(String name,
                           String architecture,
@@ -26,7 +28,8 @@ public record ModelFamily(String name,
                           MlpKind mlp,
                           boolean parallelAttention,
                           boolean causal,
-                          List<SmoothingGroup> smoothing) {
+                          List<SmoothingGroup> smoothing,
+                          WeightLayout layout) {
 
     public ModelFamily {
         tensorNames = Map.copyOf(tensorNames);
@@ -36,7 +39,19 @@ public record ModelFamily(String name,
                 throw new IllegalArgumentException(name + ": tensor name for " + e.getKey() + " must "
                         + (e.getKey().perLayer() ? "" : "not ") + "contain {l}: " + e.getValue());
             }
+            if (e.getKey().perExpert() != e.getValue().contains("{e}")) {
+                throw new IllegalArgumentException(name + ": tensor name for " + e.getKey() + " must "
+                        + (e.getKey().perExpert() ? "" : "not ") + "contain {e}: " + e.getValue());
+            }
         }
+    }
+
+    /** A family whose checkpoints store every role as a plain [out, in] tensor. */
+    public ModelFamily(String name, String architecture, Map<TensorRole, String> tensorNames, NormKind norm,
+                       NormPlacement normPlacement, PositionKind positions, MlpKind mlp, boolean parallelAttention,
+                       boolean causal, List<SmoothingGroup> smoothing) {
+        this(name, architecture, tensorNames, norm, normPlacement, positions, mlp, parallelAttention, causal,
+                smoothing, WeightLayout.PLAIN);
     }
 
     /** The checkpoint name of a global tensor, or null if the family has none for this role. */
@@ -53,14 +68,31 @@ public record ModelFamily(String name,
         return pattern == null ? null : pattern.replace("{l}", Integer.toString(layer));
     }
 
+    /** The checkpoint name of one expert's tensor (roles with {@code {e}}), or null if the family has none. */
+    public String tensorName(TensorRole role, int layer, int expert) {
+        String n = tensorName(role, layer);
+        return n == null ? null : n.replace("{e}", Integer.toString(expert));
+    }
+
     public ModelFamily withName(String newName) {
         return new ModelFamily(newName, architecture, tensorNames, norm, normPlacement, positions, mlp, parallelAttention,
-                causal, smoothing);
+                causal, smoothing, layout);
     }
 
     public ModelFamily withPositions(PositionKind newPositions) {
         return new ModelFamily(name, architecture, tensorNames, norm, normPlacement, newPositions, mlp, parallelAttention,
-                causal, smoothing);
+                causal, smoothing, layout);
+    }
+
+    public ModelFamily withMlp(MlpKind newMlp) {
+        return new ModelFamily(name, architecture, tensorNames, norm, normPlacement, positions, newMlp, parallelAttention,
+                causal, smoothing, layout);
+    }
+
+    /** Sequential instead of parallel attention (or back), with the smoothing sites that go with it. */
+    public ModelFamily withParallelAttention(boolean parallel, List<SmoothingGroup> newSmoothing) {
+        return new ModelFamily(name, architecture, tensorNames, norm, normPlacement, positions, mlp, parallel,
+                causal, newSmoothing, layout);
     }
 
     /** A copy of the name map, for building a derived family. */

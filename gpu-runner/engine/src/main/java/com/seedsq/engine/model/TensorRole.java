@@ -17,7 +17,11 @@ public enum TensorRole {
     DOWN(true), DOWN_BIAS(true),
     FINAL_NORM(false), FINAL_NORM_BIAS(false),
     /** The classifier; absent when it is tied to {@link #EMBED}. */
-    LM_HEAD(false);
+    LM_HEAD(false),
+    /** A LayerNorm right after the token embedding (BLOOM's word_embeddings_layernorm); used when present. */
+    EMBED_NORM(false), EMBED_NORM_BIAS(false),
+    /** Mixture of experts: the router [experts, d] and each expert's SwiGLU; expert names contain {@code {e}}. */
+    ROUTER(true), EXPERT_GATE(true), EXPERT_UP(true), EXPERT_DOWN(true);
 
     private final boolean perLayer;
 
@@ -27,5 +31,10 @@ public enum TensorRole {
 
     public boolean perLayer() {
         return perLayer;
+    }
+
+    /** One tensor per expert of a layer ({@code {e}} in the name). */
+    public boolean perExpert() {
+        return this == EXPERT_GATE || this == EXPERT_UP || this == EXPERT_DOWN;
     }
 }

@@ -5,13 +5,17 @@ import java.util.Map;
 
 /**
  * The migration strength α used when a job does not set one: the values the SmoothQuant paper and its reference
- * code use per family. llama2.c models are LLaMA-2-style checkpoints, so they take the Llama-2 value.
+ * code use per family. llama2.c models are LLaMA-2-style checkpoints, so they take the Llama-2 value. Keys are
+ * the engine's family names ({@code com.seedsq.engine.model.Families}).
  */
 final class AlphaDefaults {
 
-    private static final Map<String, Double> BY_FAMILY = Map.of(
-            "opt", 0.5, "bloom", 0.5, "falcon", 0.6, "mistral", 0.8, "mixtral", 0.8,
-            "llama", 0.85, "llama2c", 0.85, "qwen2", 0.85);
+    private static final Map<String, Double> BY_FAMILY = Map.ofEntries(
+            Map.entry("opt", 0.5), Map.entry("bloom", 0.5), Map.entry("falcon", 0.6), Map.entry("mistral", 0.8),
+            Map.entry("mixtral", 0.8), Map.entry("llama", 0.85), Map.entry("llama2c", 0.85),
+            Map.entry("gguf-llama", 0.85), Map.entry("qwen2", 0.85),
+            // not in the paper: GPT-2 and GPT-NeoX take OPT's value (same pre-LN LayerNorm design)
+            Map.entry("gpt2", 0.5), Map.entry("gpt_neox", 0.5));
 
     private AlphaDefaults() {
     }
