@@ -26,9 +26,12 @@ public record Model(ModelFamily family, ModelConfig config, WeightSource weights
                 case LLAMA2C -> new Model(Families.LLAMA2C, ModelConfig.fromLlama2c(source.metadata()), source, path);
                 case HF_DIRECTORY -> {
                     Object type = source.metadata().get("model_type");
+                    if ("bert".equals(type)) {
+                        yield openBert(source, path);
+                    }
                     if (!HF_LLAMA_TYPES.contains(String.valueOf(type))) {
                         throw new ModelFormatException(path, null, "model_type '" + type
-                                + "' has no family description yet (known: " + HF_LLAMA_TYPES + ")");
+                                + "' has no family description yet (known: bert, " + HF_LLAMA_TYPES + ")");
                     }
                     ModelConfig c = ModelConfig.fromHfConfig(source.metadata());
                     if (!c.tiedEmbeddings() && !source.has(Families.LLAMA.tensorName(TensorRole.LM_HEAD))) {
@@ -44,6 +47,22 @@ public record Model(ModelFamily family, ModelConfig config, WeightSource weights
             source.close();
             throw e;
         }
+    }
+
+    /** HF BERT: the family's activation from config.json; the MLM decoder is tied unless the checkpoint has one. */
+    private static Model openBert(WeightSource source, Path path) {
+        ModelFamily family;
+        ModelConfig c;
+        try {
+            family = Families.bert((String) source.metadata().get("hidden_act"));
+            c = ModelConfig.fromBertConfig(source.metadata());
+        } catch (IllegalArgumentException | ClassCastException e) {
+            throw new ModelFormatException(path.resolve("config.json"), null, e.getMessage());
+        }
+        boolean tied = !source.has(family.tensorName(TensorRole.LM_HEAD));
+        c = new ModelConfig(c.hiddenSize(), c.layers(), c.heads(), c.kvHeads(), c.headDim(), c.intermediateSize(),
+                c.vocabSize(), c.maxSeq(), c.normEps(), c.ropeTheta(), tied);
+        return new Model(family, c, source, path);
     }
 
     /** Number of weights the network uses (tensors the family names; a tied classifier counts once). */

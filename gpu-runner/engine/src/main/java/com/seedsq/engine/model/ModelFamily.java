@@ -63,6 +63,16 @@ public record ModelFamily(String name,
                 causal, smoothing);
     }
 
+    public ModelFamily withMlp(MlpKind newMlp) {
+        return new ModelFamily(name, architecture, tensorNames, norm, normPlacement, positions, newMlp,
+                parallelAttention, causal, smoothing);
+    }
+
+    /** Whether the family names a tensor for this role (optional roles are used only when named). */
+    public boolean has(TensorRole role) {
+        return tensorNames.containsKey(role);
+    }
+
     /** A copy of the name map, for building a derived family. */
     public Map<TensorRole, String> tensorNamesCopy() {
         return new EnumMap<>(tensorNames);

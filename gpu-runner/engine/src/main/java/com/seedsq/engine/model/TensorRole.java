@@ -17,7 +17,15 @@ public enum TensorRole {
     DOWN(true), DOWN_BIAS(true),
     FINAL_NORM(false), FINAL_NORM_BIAS(false),
     /** The classifier; absent when it is tied to {@link #EMBED}. */
-    LM_HEAD(false);
+    LM_HEAD(false),
+    /** Token-type (segment) embeddings, BERT; the forward pass adds row 0 (a single segment). */
+    TOKEN_TYPE_EMBED(false),
+    /** LayerNorm over the summed embeddings, BERT. */
+    EMBED_NORM(false), EMBED_NORM_BIAS(false),
+    /** The prediction head's transform before the classifier (BERT MLM: dense, activation, then HEAD_NORM). */
+    HEAD_TRANSFORM(false), HEAD_TRANSFORM_BIAS(false), HEAD_NORM(false), HEAD_NORM_BIAS(false),
+    /** The classifier's output bias (BERT's {@code cls.predictions.bias}). */
+    LM_HEAD_BIAS(false);
 
     private final boolean perLayer;
 
