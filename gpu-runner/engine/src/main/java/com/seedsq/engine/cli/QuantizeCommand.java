@@ -96,7 +96,7 @@ final class QuantizeCommand {
         }
     }
 
-    private static double parseAlpha(String s) {
+    static double parseAlpha(String s) {
         try {
             double v = Double.parseDouble(s);
             if (!(v >= 0 && v <= 1)) {
@@ -116,7 +116,19 @@ final class QuantizeCommand {
         }
     }
 
-    private static String read(String file) {
+    static Granularity parseWeights(String s) {
+        try {
+            Granularity g = Granularity.valueOf(s.trim().toUpperCase(Locale.ROOT));
+            if (g != Granularity.TOKEN) {
+                return g;
+            }
+        } catch (IllegalArgumentException e) {
+            // fall through
+        }
+        throw new UsageException("--weights must be tensor or channel, got '" + s + "'");
+    }
+
+    static String read(String file) {
         try {
             return Files.readString(Path.of(file));
         } catch (IOException e) {

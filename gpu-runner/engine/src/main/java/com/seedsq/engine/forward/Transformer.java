@@ -37,6 +37,14 @@ public final class Transformer {
                  Matrix router, Matrix[] expertGate, Matrix[] expertUp, Matrix[] expertDown) {
     }
 
+    /**
+     * What sits between the last block and the logits: an optional final norm (pre-LN decoders), an optional
+     * prediction-head transform (BERT MLM: dense, activation, LayerNorm), the classifier and its optional bias.
+     */
+    record Head(float[] finalNorm, float[] finalNormBias, Matrix transform, float[] transformBias, float[] norm,
+                float[] normBias, Matrix classifier, float[] bias) {
+    }
+
     /** Multiply-adds below which attention stays on the calling thread. */
     private static final long PARALLEL_ATTENTION_MIN_WORK = 1L << 15;
     /** Per-thread attention score rows, reused across calls (one per (token, head) item would churn the GC). */
@@ -47,25 +55,25 @@ public final class Transformer {
     private final Kernels kernels;
     private final Matrix embed;
     private final Matrix positionEmbed;
+    /** BERT's embedding extras, null elsewhere: token type 0's row, and the LayerNorm over the summed embeddings. */
+    private final float[] tokenType0, embedNorm, embedNormBias;
     private final Layer[] layers;
-    private final float[] finalNorm, finalNormBias;
-    private final Matrix lmHead;
-    /** The LayerNorm after the embedding (BLOOM), or null. */
-    private float[] embedNorm, embedNormBias;
+    private final Head head;
     /** ALiBi's per-head slopes, or null. */
     private float[] alibiSlopes;
 
     private Transformer(ModelFamily family, ModelConfig config, Kernels kernels, Matrix embed, Matrix positionEmbed,
-                        Layer[] layers, float[] finalNorm, float[] finalNormBias, Matrix lmHead) {
+                        float[] tokenType0, float[] embedNorm, float[] embedNormBias, Layer[] layers, Head head) {
         this.family = family;
         this.config = config;
         this.kernels = kernels;
         this.embed = embed;
         this.positionEmbed = positionEmbed;
+        this.tokenType0 = tokenType0;
+        this.embedNorm = embedNorm;
+        this.embedNormBias = embedNormBias;
         this.layers = layers;
-        this.finalNorm = finalNorm;
-        this.finalNormBias = finalNormBias;
-        this.lmHead = lmHead;
+        this.head = head;
     }
 
     public static Transformer of(Model model, Kernels kernels) {
@@ -108,11 +116,18 @@ public final class Transformer {
         Matrix embed = b.matrix(EMBED, -1, config.vocabSize(), d, true);
         Matrix pos = family.positions() == PositionKind.LEARNED
                 ? b.matrix(POSITION_EMBED, -1, config.maxSeq(), d, true) : null;
-        Matrix head = config.tiedEmbeddings() ? embed : b.matrix(LM_HEAD, -1, config.vocabSize(), d, true);
-        Transformer t = new Transformer(family, config, kernels, embed, pos, layers,
-                b.vector(FINAL_NORM, -1, d, true), b.vector(FINAL_NORM_BIAS, -1, d, false), head);
-        t.embedNorm = b.vector(EMBED_NORM, -1, d, false);
-        t.embedNormBias = b.vector(EMBED_NORM_BIAS, -1, d, false);
+        Matrix classifier = config.tiedEmbeddings() ? embed : b.matrix(LM_HEAD, -1, config.vocabSize(), d, true);
+        boolean transform = family.has(HEAD_TRANSFORM);
+        Head head = new Head(b.vector(FINAL_NORM, -1, d, family.has(FINAL_NORM)),
+                b.vector(FINAL_NORM_BIAS, -1, d, false),
+                transform ? b.matrix(HEAD_TRANSFORM, -1, d, d, true) : null,
+                b.vector(HEAD_TRANSFORM_BIAS, -1, d, false),
+                transform ? b.vector(HEAD_NORM, -1, d, true) : null, b.vector(HEAD_NORM_BIAS, -1, d, false),
+                classifier, b.vector(LM_HEAD_BIAS, -1, config.vocabSize(), false));
+        Transformer t = new Transformer(family, config, kernels, embed, pos,
+                family.has(TOKEN_TYPE_EMBED) ? b.firstRow(TOKEN_TYPE_EMBED, d) : null,
+                b.vector(EMBED_NORM, -1, d, family.has(EMBED_NORM)), b.vector(EMBED_NORM_BIAS, -1, d, false),
+                layers, head);
         t.alibiSlopes = family.positions() == PositionKind.ALIBI ? alibiSlopes(config.heads()) : null;
         return t;
     }
@@ -180,6 +195,19 @@ public final class Transformer {
             return Matrix.of(t);
         }
 
+        /** Row 0 of a [rows, cols] table whose row count the config does not fix (BERT's token types). */
+        float[] firstRow(TensorRole role, int cols) {
+            TensorData t = find(role, -1, true);
+            long[] s = t.shape();
+            if (s.length != 2 || s[1] != cols || s[0] < 1) {
+                throw new ModelFormatException(file, t.name(), "shape " + Arrays.toString(s)
+                        + ", expected [types, " + cols + "] from the model config");
+            }
+            float[] row = new float[cols];
+            Matrix.of(t).row(0, row, 0);
+            return row;
+        }
+
         float[] vector(TensorRole role, int layer, int size, boolean required) {
             TensorData t = find(role, layer, required);
             if (t == null) {
@@ -218,6 +246,14 @@ public final class Transformer {
      * returns logits: [tokens.length, vocab] row-major when {@code allLogits}, else only the last row [vocab].
      */
     public float[] forward(KvCache cache, int[] tokens, boolean allLogits) {
+        return forward(cache, tokens, allLogits ? null : new int[]{tokens.length - 1});
+    }
+
+    /**
+     * As above, returning logits only for the given rows of this batch ([logitRows.length, vocab]; null: every row):
+     * a masked LM needs the classifier, its most expensive matmul, only at the masked positions.
+     */
+    public float[] forward(KvCache cache, int[] tokens, int[] logitRows) {
         int m = tokens.length, d = config.hiddenSize(), start = cache.length();
         if (m == 0) {
             throw new IllegalArgumentException("no tokens");
@@ -232,12 +268,42 @@ public final class Transformer {
         }
         cache.advance(m);
 
-        int rows = allLogits ? m : 1;
-        float[] last = allLogits ? x : Arrays.copyOfRange(x, (m - 1) * d, m * d);
-        float[] normed = new float[rows * d];
-        norm(normed, last, finalNorm, finalNormBias, rows);
-        float[] logits = new float[rows * config.vocabSize()];
-        kernels.matmul(normed, rows, lmHead, logits);
+        int rows = logitRows == null ? m : logitRows.length;
+        float[] h = x;
+        if (logitRows != null) {
+            h = new float[rows * d];
+            for (int r = 0; r < rows; r++) {
+                if (logitRows[r] < 0 || logitRows[r] >= m) {
+                    throw new IllegalArgumentException("logit row " + logitRows[r] + " outside the batch of " + m);
+                }
+                System.arraycopy(x, logitRows[r] * d, h, r * d, d);
+            }
+        }
+        return logits(h, rows);
+    }
+
+    /** The head over hidden rows {@code h} [rows, d] (not modified when it is the residual stream). */
+    private float[] logits(float[] h, int rows) {
+        int d = config.hiddenSize(), vocab = config.vocabSize();
+        if (head.finalNorm() != null) {
+            float[] normed = new float[rows * d];
+            norm(normed, h, head.finalNorm(), head.finalNormBias(), rows);
+            h = normed;
+        }
+        if (head.transform() != null) {
+            h = linear(h, rows, head.transform(), head.transformBias());
+            activate(h, rows * d);
+            norm(h, h, head.norm(), head.normBias(), rows);
+        }
+        float[] logits = new float[rows * vocab];
+        kernels.matmul(h, rows, head.classifier(), logits);
+        if (head.bias() != null) {
+            for (int r = 0; r < rows; r++) {
+                for (int j = 0; j < vocab; j++) {
+                    logits[r * vocab + j] += head.bias()[j];
+                }
+            }
+        }
         return logits;
     }
 
@@ -258,6 +324,11 @@ public final class Transformer {
             if (positionEmbed != null) {
                 for (int c = 0; c < d; c++) {
                     x[i * d + c] += positionEmbed.get(start + i, c);
+                }
+            }
+            if (tokenType0 != null) {
+                for (int c = 0; c < d; c++) {
+                    x[i * d + c] += tokenType0[c];
                 }
             }
         }
@@ -378,25 +449,12 @@ public final class Transformer {
         }
         int ff = config.intermediateSize();
         float[] up = linear(h, m, w.up(), w.upBias());
-        float[] act;
-        switch (family.mlp()) {
-            case SWIGLU -> {
-                act = linear(h, m, w.gate(), null);
-                kernels.swiglu(act, up, m * ff);
-            }
-            case GELU -> {
-                kernels.gelu(up, m * ff);
-                act = up;
-            }
-            case GELU_TANH -> {
-                kernels.geluTanh(up, m * ff);
-                act = up;
-            }
-            case RELU -> {
-                kernels.relu(up, m * ff);
-                act = up;
-            }
-            default -> throw new UnsupportedOperationException(family.mlp().toString());
+        float[] act = up;
+        if (family.mlp() == MlpKind.SWIGLU) {
+            act = linear(h, m, w.gate(), null);
+            kernels.swiglu(act, up, m * ff);
+        } else {
+            activate(up, m * ff);
         }
         return linear(act, m, w.down(), w.downBias());
     }
@@ -455,6 +513,16 @@ public final class Transformer {
             }
         }
         return out;
+    }
+
+    /** The family's elementwise activation in place (also BERT's MLM head transform, which uses hidden_act). */
+    private void activate(float[] v, int n) {
+        switch (family.mlp()) {
+            case GELU -> kernels.gelu(v, n);
+            case GELU_TANH -> kernels.geluTanh(v, n);
+            case RELU -> kernels.relu(v, n);
+            default -> throw new UnsupportedOperationException(family.mlp() + " has no elementwise activation");
+        }
     }
 
     private float[] linear(float[] x, int m, Matrix w, float[] bias) {

@@ -257,8 +257,77 @@ public final class Families {
             new SmoothingGroup("ffn_in", FFN_NORM, List.of(ROUTER, EXPERT_GATE, EXPERT_UP)),
             new SmoothingGroup("w2_in", null, List.of(EXPERT_DOWN))));
 
+    /**
+     * Hugging Face {@code BertForMaskedLM} names (what {@code TfBertImporter} writes). The MLM head's decoder is tied
+     * to the word embeddings unless the checkpoint carries {@code cls.predictions.decoder.weight}.
+     */
+    private static final Map<TensorRole, String> HF_BERT_NAMES = Map.ofEntries(
+            Map.entry(EMBED, "bert.embeddings.word_embeddings.weight"),
+            Map.entry(POSITION_EMBED, "bert.embeddings.position_embeddings.weight"),
+            Map.entry(TOKEN_TYPE_EMBED, "bert.embeddings.token_type_embeddings.weight"),
+            Map.entry(EMBED_NORM, "bert.embeddings.LayerNorm.weight"),
+            Map.entry(EMBED_NORM_BIAS, "bert.embeddings.LayerNorm.bias"),
+            Map.entry(Q, "bert.encoder.layer.{l}.attention.self.query.weight"),
+            Map.entry(Q_BIAS, "bert.encoder.layer.{l}.attention.self.query.bias"),
+            Map.entry(K, "bert.encoder.layer.{l}.attention.self.key.weight"),
+            Map.entry(K_BIAS, "bert.encoder.layer.{l}.attention.self.key.bias"),
+            Map.entry(V, "bert.encoder.layer.{l}.attention.self.value.weight"),
+            Map.entry(V_BIAS, "bert.encoder.layer.{l}.attention.self.value.bias"),
+            Map.entry(O, "bert.encoder.layer.{l}.attention.output.dense.weight"),
+            Map.entry(O_BIAS, "bert.encoder.layer.{l}.attention.output.dense.bias"),
+            // post-LN: ATTN_NORM follows the attention residual, FFN_NORM the MLP residual
+            Map.entry(ATTN_NORM, "bert.encoder.layer.{l}.attention.output.LayerNorm.weight"),
+            Map.entry(ATTN_NORM_BIAS, "bert.encoder.layer.{l}.attention.output.LayerNorm.bias"),
+            Map.entry(UP, "bert.encoder.layer.{l}.intermediate.dense.weight"),
+            Map.entry(UP_BIAS, "bert.encoder.layer.{l}.intermediate.dense.bias"),
+            Map.entry(DOWN, "bert.encoder.layer.{l}.output.dense.weight"),
+            Map.entry(DOWN_BIAS, "bert.encoder.layer.{l}.output.dense.bias"),
+            Map.entry(FFN_NORM, "bert.encoder.layer.{l}.output.LayerNorm.weight"),
+            Map.entry(FFN_NORM_BIAS, "bert.encoder.layer.{l}.output.LayerNorm.bias"),
+            Map.entry(HEAD_TRANSFORM, "cls.predictions.transform.dense.weight"),
+            Map.entry(HEAD_TRANSFORM_BIAS, "cls.predictions.transform.dense.bias"),
+            Map.entry(HEAD_NORM, "cls.predictions.transform.LayerNorm.weight"),
+            Map.entry(HEAD_NORM_BIAS, "cls.predictions.transform.LayerNorm.bias"),
+            Map.entry(LM_HEAD, "cls.predictions.decoder.weight"),
+            Map.entry(LM_HEAD_BIAS, "cls.predictions.bias"));
+
+    /**
+     * BERT's sites. Post-LN: every LayerNorm output is also the residual stream, so no 1/s can fold into it without
+     * changing the residual; all four sites keep an explicit per-channel input scale fused into activation
+     * quantization. Same site names as LLaMA: attn_in = q/k/v input, wo_in = attention output dense input,
+     * ffn_in = intermediate dense input, w2_in = output dense input.
+     */
+    private static final List<SmoothingGroup> BERT_SMOOTHING = List.of(
+            new SmoothingGroup("attn_in", null, List.of(Q, K, V)),
+            new SmoothingGroup("wo_in", null, List.of(O)),
+            new SmoothingGroup("ffn_in", null, List.of(UP)),
+            new SmoothingGroup("w2_in", null, List.of(DOWN)));
+
+    /**
+     * BERT encoder with its masked-LM head: learned positions + token type 0 + embedding LayerNorm, post-LN blocks,
+     * bidirectional attention, GELU MLP (the exact erf form here; {@link #bert(String)} picks the tanh form when the
+     * checkpoint's config says so), MLM head transform (dense, GELU, LayerNorm) and a decoder with output bias.
+     */
+    public static final ModelFamily BERT = new ModelFamily("bert", "bert", HF_BERT_NAMES, NormKind.LAYER,
+            NormPlacement.POST, PositionKind.LEARNED, MlpKind.GELU, false, false, BERT_SMOOTHING);
+
+    /**
+     * BERT with the activation its {@code config.json} names ({@code hidden_act}): {@code gelu} is the exact erf form,
+     * {@code gelu_new}, {@code gelu_pytorch_tanh} and {@code gelu_fast} the tanh approximation, {@code relu} ReLU.
+     */
+    public static ModelFamily bert(String hiddenAct) {
+        MlpKind kind = switch (hiddenAct == null ? "gelu" : hiddenAct) {
+            case "gelu" -> MlpKind.GELU;
+            case "gelu_new", "gelu_pytorch_tanh", "gelu_fast" -> MlpKind.GELU_TANH;
+            case "relu" -> MlpKind.RELU;
+            default -> throw new IllegalArgumentException("config.json hidden_act '" + hiddenAct
+                    + "' is not supported (known: gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu)");
+        };
+        return BERT.withMlp(kind);
+    }
+
     public static List<ModelFamily> all() {
-        return List.of(LLAMA, LLAMA2C, GGUF_LLAMA, OPT, GPT2, GPT_NEOX, FALCON, BLOOM, MIXTRAL);
+        return List.of(LLAMA, LLAMA2C, GGUF_LLAMA, OPT, GPT2, GPT_NEOX, FALCON, BLOOM, MIXTRAL, BERT);
     }
 
     public static ModelFamily byName(String name) {

@@ -35,7 +35,9 @@ public record Model(ModelFamily family, ModelConfig config, WeightSource weights
             "gpt_neox", new HfArchitecture(Model::gptNeox, ModelConfig::fromGptNeox),
             "falcon", new HfArchitecture(Model::falcon, ModelConfig::fromFalcon),
             "bloom", new HfArchitecture(cfg -> Families.BLOOM, ModelConfig::fromBloom),
-            "mixtral", new HfArchitecture(cfg -> Families.MIXTRAL, ModelConfig::fromMixtral));
+            "mixtral", new HfArchitecture(cfg -> Families.MIXTRAL, ModelConfig::fromMixtral),
+            "bert", new HfArchitecture(cfg -> Families.bert(cfg.get("hidden_act") == null ? null
+                    : String.valueOf(cfg.get("hidden_act"))), ModelConfig::fromBertConfig));
 
     /** use_parallel_residual (default true) or the sequential block with the same two norms. */
     private static ModelFamily gptNeox(Map<String, Object> cfg) {

@@ -203,6 +203,23 @@ public record ModelConfig(int hiddenSize, int layers, int heads, int kvHeads, in
                 normEps, ropeTheta, tied, rotaryDim, experts, expertsPerToken);
     }
 
+    /**
+     * From a Hugging Face BERT {@code config.json}. Defaults follow transformers' BertConfig: layer_norm_eps 1e-12,
+     * 512 positions; BERT has no RoPE (θ unused) and MHA only. The MLM decoder is tied to the word embeddings
+     * unless the checkpoint has its own ({@code Model.open} decides).
+     */
+    public static ModelConfig fromBertConfig(Map<String, Object> cfg) {
+        int hidden = num(cfg, "hidden_size"), heads = num(cfg, "num_attention_heads");
+        if (hidden % heads != 0) {
+            throw new IllegalArgumentException("config.json: hidden_size " + hidden
+                    + " is not a multiple of num_attention_heads " + heads);
+        }
+        return new ModelConfig(hidden, num(cfg, "num_hidden_layers"), heads, heads, hidden / heads,
+                num(cfg, "intermediate_size"), num(cfg, "vocab_size"), numOr(cfg, "max_position_embeddings", 512),
+                (float) dbl(cfg, "layer_norm_eps", 1e-12), 0f,
+                !Boolean.FALSE.equals(cfg.get("tie_word_embeddings")));
+    }
+
     private static int numOr(Map<String, Object> md, String key, int fallback) {
         return md.get(key) instanceof Number n ? n.intValue() : fallback;
     }

@@ -95,6 +95,11 @@ public record ModelFamily(String name,
                 causal, newSmoothing, layout);
     }
 
+    /** Whether the family names a tensor for this role (optional roles are used only when named). */
+    public boolean has(TensorRole role) {
+        return tensorNames.containsKey(role);
+    }
+
     /** A copy of the name map, for building a derived family. */
     public Map<TensorRole, String> tensorNamesCopy() {
         return new EnumMap<>(tensorNames);

@@ -18,8 +18,14 @@ public enum TensorRole {
     FINAL_NORM(false), FINAL_NORM_BIAS(false),
     /** The classifier; absent when it is tied to {@link #EMBED}. */
     LM_HEAD(false),
-    /** A LayerNorm right after the token embedding (BLOOM's word_embeddings_layernorm); used when present. */
+    /** Token-type (segment) embeddings, BERT; the forward pass adds row 0 (a single segment). */
+    TOKEN_TYPE_EMBED(false),
+    /** A LayerNorm right after the (summed) embeddings: BERT's embeddings.LayerNorm, BLOOM's word_embeddings_layernorm. */
     EMBED_NORM(false), EMBED_NORM_BIAS(false),
+    /** The prediction head's transform before the classifier (BERT MLM: dense, activation, then HEAD_NORM). */
+    HEAD_TRANSFORM(false), HEAD_TRANSFORM_BIAS(false), HEAD_NORM(false), HEAD_NORM_BIAS(false),
+    /** The classifier's output bias (BERT's {@code cls.predictions.bias}). */
+    LM_HEAD_BIAS(false),
     /** Mixture of experts: the router [experts, d] and each expert's SwiGLU; expert names contain {@code {e}}. */
     ROUTER(true), EXPERT_GATE(true), EXPERT_UP(true), EXPERT_DOWN(true);
 

@@ -7,6 +7,9 @@ import com.seedsq.engine.calib.LinearSites;
 import com.seedsq.engine.calib.ProgressListener;
 import com.seedsq.engine.calib.SiteKey;
 import com.seedsq.engine.calib.StatsCache;
+import com.seedsq.engine.dataset.MlmSequence;
+import com.seedsq.engine.eval.MaskedLm;
+import com.seedsq.engine.eval.MlmResult;
 import com.seedsq.engine.eval.Perplexity;
 import com.seedsq.engine.eval.PerplexityResult;
 import com.seedsq.engine.format.WeightSource;
@@ -117,11 +120,23 @@ public final class SmoothQuant {
      */
     public static ActivationStats calibrate(Model model, int[] idsWithBos, int bos, CalibrationSpec spec,
                                             StatsCache cache, ProgressListener progress) {
-        int[][] windows = spec.windows(idsWithBos, bos);
+        return calibrate(model, spec.windows(idsWithBos, bos), cache, progress);
+    }
+
+    /**
+     * Calibrates on explicit sequences (e.g. BERT's last framed {@code [CLS] block [SEP]} blocks,
+     * {@code MlmSequences.calibration}), reusing (and filling) {@code cache} when given.
+     */
+    public static ActivationStats calibrate(Model model, int[][] windows, StatsCache cache,
+                                            ProgressListener progress) {
+        int seqLen = 0;
+        for (int[] w : windows) {
+            seqLen = Math.max(seqLen, w.length);
+        }
         String key = "";
         if (cache != null) {
             progress.progress(0, "hashing model and calibration data");
-            key = StatsCache.key(StatsCache.hashModel(model.file()), windows, spec.seqLen());
+            key = StatsCache.key(StatsCache.hashModel(model.file()), windows, seqLen);
             var hit = cache.find(key);
             if (hit.isPresent()) {
                 progress.progress(1, "reusing calibration statistics " + cache.file(key));
@@ -263,6 +278,44 @@ public final class SmoothQuant {
 
     // ----------------------------------------------------------------------------------------------- evaluation
 
+    /** What a variant scored: perplexity, or masked-LM accuracy and pseudo-perplexity. */
+    record Score(String metric, double perplexity, double nll, long count, int windows, Double accuracy) {
+    }
+
+    /** Scores one variant's forward pass: next-token perplexity windows or masked-LM sequences. */
+    @FunctionalInterface
+    interface Scorer {
+        Score score(Transformer t, String label, ProgressListener progress);
+    }
+
+    static Scorer perplexity(int[] idsWithBos, int bos, EvalSpec eval) {
+        return (t, label, progress) -> {
+            PerplexityResult r = new Perplexity(t, bos).withProgress((done, total) -> progress.progress(
+                    done / (double) total, label + ": window " + done + "/" + total))
+                    .evaluate(idsWithBos, eval.seqLen(), eval.maxTokens());
+            return new Score("perplexity", r.perplexity(), r.nll(), r.count(), r.windows(), null);
+        };
+    }
+
+    static Scorer maskedLm(List<MlmSequence> sequences) {
+        return (t, label, progress) -> {
+            MlmResult r = new MaskedLm(t).withProgress((done, total) -> progress.progress(done / (double) total,
+                    label + ": sequence " + done + "/" + total)).evaluate(sequences);
+            return new Score("mlm", r.pseudoPerplexity(), r.nll(), r.count(), r.sequences(), r.accuracy());
+        };
+    }
+
+    /**
+     * Masked-LM accuracy and pseudo-perplexity of one variant on {@code sequences} ({@code MlmSequences.evaluation});
+     * {@code config}, {@code stats} and {@code sample} as for {@link #evaluate(Model, int[], int, EvalSpec, Variant,
+     * QuantConfig, ActivationStats, AlphaSearch.Sample, ProgressListener) perplexity}.
+     */
+    public static VariantResult evaluateMlm(Model model, List<MlmSequence> sequences, Variant variant,
+                                            QuantConfig config, ActivationStats stats, AlphaSearch.Sample sample,
+                                            ProgressListener progress) {
+        return evaluate(model, maskedLm(sequences), variant, config, stats, sample, progress);
+    }
+
     /**
      * Perplexity of one variant on the head of {@code idsWithBos}. {@code config} (level replaced by the variant's)
      * and {@code stats} are ignored for FP variants; {@code sample} is needed only for α = auto.
@@ -270,48 +323,52 @@ public final class SmoothQuant {
     public static VariantResult evaluate(Model model, int[] idsWithBos, int bos, EvalSpec eval, Variant variant,
                                          QuantConfig config, ActivationStats stats, AlphaSearch.Sample sample,
                                          ProgressListener progress) {
+        return evaluate(model, perplexity(idsWithBos, bos, eval), variant, config, stats, sample, progress);
+    }
+
+    private static VariantResult evaluate(Model model, Scorer scorer, Variant variant, QuantConfig config,
+                                          ActivationStats stats, AlphaSearch.Sample sample,
+                                          ProgressListener progress) {
         try (VectorKernels fp = new VectorKernels()) {
             if (!variant.quantized()) {
-                return evaluateFp(model, idsWithBos, bos, eval, variant, fp, progress);
+                return evaluateFp(model, scorer, variant, fp, progress);
             }
             QuantConfig c = config.withLevel(variant.level());
             SmoothingPlan plan = plan(model, stats, sample, c, null, ProgressListener.NONE);
-            return evaluate(model, idsWithBos, bos, eval, variant, c, stats, plan, fp, progress);
+            return evaluate(model, scorer, variant, c, stats, plan, fp, progress);
         }
     }
 
     /** FP32 or FP16-weights perplexity. */
     public static VariantResult evaluateFp(Model model, int[] idsWithBos, int bos, EvalSpec eval, Variant variant,
                                           Kernels fp, ProgressListener progress) {
+        return evaluateFp(model, perplexity(idsWithBos, bos, eval), variant, fp, progress);
+    }
+
+    static VariantResult evaluateFp(Model model, Scorer scorer, Variant variant, Kernels fp,
+                                    ProgressListener progress) {
         if (variant.quantized()) {
             throw new IllegalArgumentException(variant + " is not an FP variant");
         }
         long t0 = System.nanoTime();
         WeightSource w = variant == Variant.FP16 ? new Fp16Weights(model.weights()) : model.weights();
         Transformer t = Transformer.load(model.family(), model.config(), w, fp, model.file());
-        PerplexityResult r = new Perplexity(t, bos).withProgress(windows(variant, progress))
-                .evaluate(idsWithBos, eval.seqLen(), eval.maxTokens());
+        Score r = scorer.score(t, variant.id(), progress);
         return new VariantResult(variant.id(), null, null, null, r.perplexity(), r.nll(), r.count(), r.windows(),
-                seconds(t0), variant == Variant.FP16 ? "fp16-weights" : "fp32", null);
+                seconds(t0), variant == Variant.FP16 ? "fp16-weights" : "fp32", null, r.metric(), r.accuracy());
     }
 
-    static VariantResult evaluate(Model model, int[] idsWithBos, int bos, EvalSpec eval, Variant variant,
-                                  QuantConfig c, ActivationStats stats, SmoothingPlan plan, Kernels fp,
-                                  ProgressListener progress) {
+    static VariantResult evaluate(Model model, Scorer scorer, Variant variant, QuantConfig c, ActivationStats stats,
+                                  SmoothingPlan plan, Kernels fp, ProgressListener progress) {
         long t0 = System.nanoTime();
         try (QuantizedModel qm = quantize(model, stats, plan, c, ProgressListener.NONE)) {
-            PerplexityResult r = new Perplexity(qm.transformer(fp), bos).withProgress(windows(variant, progress))
-                    .evaluate(idsWithBos, eval.seqLen(), eval.maxTokens());
+            Score r = scorer.score(qm.transformer(fp), variant.id(), progress);
             QuantLevel l = c.level();
             return new VariantResult(variant.id(), plan.factors().isEmpty() ? null : c.alphaText(),
                     c.weights().strategy(), l.staticScale() ? "static" : l.activations().strategy(), r.perplexity(),
-                    r.nll(), r.count(), r.windows(), seconds(t0), qm.kernelName(), plan.alphasByName());
+                    r.nll(), r.count(), r.windows(), seconds(t0), qm.kernelName(), plan.alphasByName(), r.metric(),
+                    r.accuracy());
         }
-    }
-
-    private static Perplexity.Progress windows(Variant variant, ProgressListener progress) {
-        return (done, total) -> progress.progress(done / (double) total,
-                variant.id() + ": window " + done + "/" + total);
     }
 
     /** Per-linear relative output MSE of a quantized model over {@code windows} (run as in calibration). */
@@ -367,11 +424,38 @@ public final class SmoothQuant {
                         + " tokens; use fewer tokens or separate texts");
             }
         }
+        int[][] calibWindows = spec.calibration().windows(calibIds, bos);
+        String protocol = String.format("perplexity: text encoded once with BOS; windows of [BOS]+%d over the first "
+                        + "%d stream tokens; calibration: last %d x %d stream tokens as %d windows of [BOS]+%d",
+                spec.eval().seqLen() - 1, spec.eval().maxTokens(), spec.calibration().sequences(),
+                spec.calibration().seqLen() - 1, spec.calibration().sequences(), spec.calibration().seqLen() - 1);
+        return report(model, perplexity(evalIds, bos, spec.eval()), calibWindows, spec, cacheDir, protocol,
+                progress);
+    }
+
+    /**
+     * The accuracy study of a masked LM (BERT): calibrate on {@code calibration} (the last framed blocks of the
+     * WordPiece stream, {@code MlmSequences.calibration}), evaluate every variant of {@code spec} on
+     * {@code evaluation} ({@code MlmSequences.evaluation}); rows carry accuracy and pseudo-perplexity. The caller
+     * keeps the two apart (the CLI checks that the blocks do not overlap). {@code spec.eval()} and
+     * {@code spec.calibration()} only describe the sequence length and counts here.
+     */
+    public static SmoothQuantReport reportMlm(Model model, List<MlmSequence> evaluation, List<int[]> calibration,
+                                              ReportSpec spec, Path cacheDir, ProgressListener progress) {
+        int len = evaluation.isEmpty() ? 0 : evaluation.getFirst().masked().length;
+        String protocol = String.format("masked LM: %d sequences of [CLS]+%d+[SEP] from the head of the WordPiece "
+                        + "stream, 15%% masked with java.util.Random(1234); calibration: the last %d full blocks, "
+                        + "framed the same way, unmasked", evaluation.size(), len - 2, calibration.size());
+        return report(model, maskedLm(evaluation), calibration.toArray(int[][]::new), spec, cacheDir, protocol,
+                progress);
+    }
+
+    private static SmoothQuantReport report(Model model, Scorer scorer, int[][] calibWindows, ReportSpec spec,
+                                            Path cacheDir, String protocol, ProgressListener progress) {
         int n = spec.variants().size();
         double calibShare = 0.2;
-        ActivationStats stats = calibrate(model, calibIds, bos, spec.calibration(),
-                cacheDir == null ? null : new StatsCache(cacheDir), progress.range(0, calibShare));
-        int[][] calibWindows = spec.calibration().windows(calibIds, bos);
+        ActivationStats stats = calibrate(model, calibWindows, cacheDir == null ? null : new StatsCache(cacheDir),
+                progress.range(0, calibShare));
         boolean auto = Double.isNaN(spec.alpha());
         AlphaSearch.Sample sample = auto ? sampleActivations(model, calibWindows, AUTO_SAMPLE_ROWS) : null;
         List<VariantResult> rows = new ArrayList<>();
@@ -392,7 +476,7 @@ public final class SmoothQuant {
                     if (atlasPlan == null && !plan.factors().isEmpty()) {
                         atlasPlan = plan;
                     }
-                    r = evaluate(model, evalIds, bos, spec.eval(), v, c, stats, plan, fp, p);
+                    r = evaluate(model, scorer, v, c, stats, plan, fp, p);
                     kernel = r.kernel();
                     if (errorLevel == null && v != Variant.NAIVE) {
                         try (QuantizedModel qm = quantize(model, stats, plan, c, ProgressListener.NONE)) {
@@ -405,11 +489,13 @@ public final class SmoothQuant {
                         }
                     }
                 } else {
-                    r = evaluateFp(model, evalIds, bos, spec.eval(), v, fp, p);
+                    r = evaluateFp(model, scorer, v, fp, p);
                 }
                 rows.add(r);
-                progress.progress(calibShare + (1 - calibShare) * (i + 1) / n,
-                        String.format("%s: perplexity %.4f", v.id(), r.perplexity()));
+                progress.progress(calibShare + (1 - calibShare) * (i + 1) / n, r.accuracy() == null
+                        ? String.format("%s: perplexity %.4f", v.id(), r.perplexity())
+                        : String.format("%s: accuracy %.4f, pseudo-perplexity %.4f", v.id(), r.accuracy(),
+                        r.perplexity()));
             }
         }
         if (atlasPlan == null) {
@@ -421,17 +507,15 @@ public final class SmoothQuant {
             fpBytes += model.weights().tensor(t).data().byteSize();
         }
         long evalTokens = rows.isEmpty() ? 0 : rows.getFirst().tokens();
-        String protocol = String.format("perplexity: text encoded once with BOS; windows of [BOS]+%d over the first "
-                        + "%d stream tokens (%d scored); calibration: last %d x %d stream tokens as %d windows of "
-                        + "[BOS]+%d", spec.eval().seqLen() - 1, spec.eval().maxTokens(), evalTokens,
-                spec.calibration().sequences(), spec.calibration().seqLen() - 1, spec.calibration().sequences(),
-                spec.calibration().seqLen() - 1);
+        String metric = rows.isEmpty() ? "perplexity" : rows.getFirst().metric();
+        protocol += String.format(" (%d %s scored)", evalTokens, metric.equals("mlm") ? "masked positions"
+                : "tokens");
         progress.progress(1, "report done");
         return new SmoothQuantReport(model.file().getFileName().toString(), model.family().name(), protocol,
                 spec.eval().seqLen(), evalTokens, stats.sequences(), stats.seqLen(), stats.tokens(), stats.key(),
                 auto ? "auto" : Double.toString(spec.alpha()), spec.weights().strategy(),
                 spec.sites().name().toLowerCase(java.util.Locale.ROOT), rows, atlas(stats, atlasPlan, 5), errors,
-                errorLevel, fpBytes, int8Bytes, kernel);
+                errorLevel, fpBytes, int8Bytes, kernel, metric);
     }
 
     private static double seconds(long t0) {

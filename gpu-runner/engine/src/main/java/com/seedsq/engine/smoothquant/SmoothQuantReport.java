@@ -24,12 +24,13 @@ import java.util.List;
  * @param fp32Bytes        model bytes as loaded
  * @param int8Bytes        bytes with INT8 block linears (codes + scales)
  * @param int8Kernel       INT8 GEMM that ran
+ * @param metric           "perplexity" or "mlm" (masked LM: rows carry accuracy and pseudo-perplexity)
  */
 public record SmoothQuantReport(String model, String family, String protocol, int evalSeqLen, long evalTokens,
                                 int calibSequences, int calibSeqLen, long calibTokens, String calibKey, String alpha,
                                 String weights, String sites, List<VariantResult> variants, List<SiteAtlas> atlas,
                                 List<LinearError> errors, String errorLevel, long fp32Bytes, long int8Bytes,
-                                String int8Kernel) {
+                                String int8Kernel, String metric) {
 
     /** The variant row with this id (fp32, naive, o1, ...), or null. */
     public VariantResult variant(String id) {
@@ -39,13 +40,16 @@ public record SmoothQuantReport(String model, String family, String protocol, in
     /** A fixed-width text table of the variants, for logs and the CLI. */
     public String table() {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("%-7s %-6s %-8s %-7s %12s %8s %8s  %s%n", "variant", "alpha", "weights", "acts",
-                "perplexity", "tokens", "seconds", "kernel"));
+        boolean mlm = "mlm".equals(metric);
+        sb.append(String.format("%-7s %-6s %-8s %-7s %s %12s %8s %8s  %s%n", "variant", "alpha", "weights", "acts",
+                mlm ? "accuracy" : "", mlm ? "pseudo-ppl" : "perplexity", mlm ? "masked" : "tokens", "seconds",
+                "kernel"));
         for (VariantResult v : variants) {
-            sb.append(String.format("%-7s %-6s %-8s %-7s %12.4f %8d %8.1f  %s%n", v.variant(),
+            sb.append(String.format("%-7s %-6s %-8s %-7s %s %12.4f %8d %8.1f  %s%n", v.variant(),
                     v.alpha() == null ? "-" : v.alpha(), v.weights() == null ? "-" : v.weights(),
-                    v.activations() == null ? "-" : v.activations(), v.perplexity(), v.tokens(), v.seconds(),
-                    v.kernel()));
+                    v.activations() == null ? "-" : v.activations(),
+                    mlm && v.accuracy() != null ? String.format("%8.4f", v.accuracy()) : "", v.perplexity(),
+                    v.tokens(), v.seconds(), v.kernel()));
         }
         return sb.toString();
     }
