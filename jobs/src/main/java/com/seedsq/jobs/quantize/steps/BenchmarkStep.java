@@ -24,6 +24,9 @@ public class BenchmarkStep extends JobStep {
 
     private static final int REPEATS = 3;
 
+    /** What the report says about how a batch is run. */
+    static final String BATCH_SEMANTICS = "sequences of a batch run one after another";
+
     public record Point(String variant, String kernel, int batch, int seqLen, double prefillMs, double prefillTokensPerSecond,
                         double decodeMsPerToken, int decodeTokens) {
     }
@@ -60,11 +63,11 @@ public class BenchmarkStep extends JobStep {
                 }
             }
             ctx.putJson("benchmark.json", new Results("cpu", kernels.getClass().getSimpleName(), kernels.threads(),
-                    "sequences of a batch run one after another", points));
+                    BATCH_SEMANTICS, points));
         }
     }
 
-    private static Point measure(Transformer t, String variant, String kernel, int batch, int seqLen,
+    static Point measure(Transformer t, String variant, String kernel, int batch, int seqLen,
                                  int decodeTokens, int vocab) {
         Random random = new Random(42);
         int[] prompt = random.ints(seqLen, 3, vocab).toArray();

@@ -24,11 +24,14 @@ public class ValidateStep extends JobStep {
 
     private final Models models;
     private final Datasets datasets;
+    private final boolean remoteRunners;
 
-    public ValidateStep(Services services, Models models, Datasets datasets) {
+    /** @param remoteRunners whether the heavy steps go to runners, where a cuda job finds (or waits for) a GPU */
+    public ValidateStep(Services services, Models models, Datasets datasets, boolean remoteRunners) {
         super(services, QuantizeSteps.VALIDATE);
         this.models = models;
         this.datasets = datasets;
+        this.remoteRunners = remoteRunners;
     }
 
     @Override
@@ -37,9 +40,10 @@ public class ValidateStep extends JobStep {
         String tenant = ctx.job().tenant();
         models.find(tenant, spec.modelId()).orElseThrow(() -> new JobSpecException("modelId",
                 "model " + spec.modelId() + " no longer exists"));
-        if ("cuda".equals(spec.backend())) {
-            throw new JobSpecException("backend", "this runner has no CUDA backend (the CPU backend runs in-process; "
-                    + "GPU runners are not wired to jobs yet). Submit with backend 'cpu' or 'auto'.");
+        if ("cuda".equals(spec.backend()) && !remoteRunners) {
+            throw new JobSpecException("backend", "this service runs jobs in-process on the CPU and has no CUDA "
+                    + "backend; cuda jobs need GPU runners (sq.jobs.runners=remote). Submit with backend 'cpu' or "
+                    + "'auto'.");
         }
         progress.report(0.5, "loading the model");
         try (LoadedModel m = LoadedModel.open(ctx.modelDir())) {
