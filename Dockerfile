@@ -18,6 +18,6 @@ ENTRYPOINT ["java", "-jar", "/app/sq-api.jar"]
 FROM runtime-base AS gpu-runner
 # JCuda needs only libcuda.so.1, which the NVIDIA container toolkit mounts when a GPU is reserved.
 ENV NVIDIA_DRIVER_CAPABILITIES=compute,utility
-COPY --from=build /src/gpu-runner/worker/target/sq-worker.jar /app/sq-worker.jar
+COPY --from=build /src/gpu-runner/worker/target/sq-worker-exec.jar /app/sq-worker.jar
 EXPOSE 8081
 ENTRYPOINT ["java", "-jar", "/app/sq-worker.jar"]

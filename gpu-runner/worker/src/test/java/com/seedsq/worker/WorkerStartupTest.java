@@ -18,7 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The runner starts, and reports the CPU always and CUDA exactly when a driver is installed. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = "sq.storage.local.root=target/test-artifacts")
+        properties = {"sq.storage.local.root=target/test-artifacts", "sq.runner.listen=false",
+                "management.health.rabbit.enabled=false"})
 class WorkerStartupTest {
 
     @Autowired

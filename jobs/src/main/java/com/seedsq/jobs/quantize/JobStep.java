@@ -16,6 +16,7 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.json.JsonMapper;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -46,23 +47,31 @@ public abstract class JobStep implements Tasklet {
      */
     protected abstract void run(JobContext ctx, StepProgress progress, ExecutionContext jobContext) throws Exception;
 
-    @Override
-    public final RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
-        StepExecution execution = chunkContext.getStepContext().getStepExecution();
-        String jobId = (String) chunkContext.getStepContext().getJobParameters().get(QuantizeJob.JOB_ID);
+    /**
+     * The job's context on this process: its row and spec, a working directory, and the model's files, fetched if
+     * this process has not seen the job before (a restart elsewhere, or a remote runner).
+     */
+    public static JobContext open(Services services, String jobId) throws IOException {
         JobRecord job = services.jobs().get(jobId)
                 .orElseThrow(() -> new IllegalStateException("job " + jobId + " is not in sq_job"));
         JobSpec spec = services.json().readValue(job.spec(), JobSpec.class);
         Path workDir = Files.createDirectories(services.workRoot().resolve(jobId));
         JobContext ctx = new JobContext(job, spec, workDir, services.store(), services.json());
-        // Any step may run on a runner that has not seen this job before (a restart elsewhere): fetch the model if
-        // it is not here yet. A model that was deleted meanwhile is left to the step to report.
+        // A model that was deleted meanwhile is left to the step to report.
         if (services.models().find(job.tenant(), job.modelId()).isPresent()) {
             LocalModel.materialize(services.store(), services.models().files(job.modelId()), ctx.modelDir());
         }
+        return ctx;
+    }
+
+    @Override
+    public final RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
+        StepExecution execution = chunkContext.getStepContext().getStepExecution();
+        String jobId = (String) chunkContext.getStepContext().getJobParameters().get(QuantizeJob.JOB_ID);
+        JobContext ctx = open(services, jobId);
         Instant jobStart = execution.getJobExecution().getStartTime() == null ? Instant.now()
                 : execution.getJobExecution().getStartTime().atZone(ZoneId.systemDefault()).toInstant();
-        ProgressRecorder progress = new ProgressRecorder(services.jobs(), services.ownTransaction(), jobId, step,
+        ProgressRecorder progress = new ProgressRecorder(services.jobs(), services.ownTransaction(), ctx.job().id(), step,
                 jobStart);
         try {
             progress.report(0, step.stepName() + ": starting");

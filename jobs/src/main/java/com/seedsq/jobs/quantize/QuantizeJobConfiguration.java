@@ -1,6 +1,11 @@
 package com.seedsq.jobs.quantize;
 
+import com.seedsq.jobs.quantize.steps.BenchmarkPartitions;
 import com.seedsq.jobs.quantize.steps.BenchmarkStep;
+import com.seedsq.jobs.quantize.steps.CalibrationShards;
+import com.seedsq.jobs.quantize.steps.EvaluationPartitions;
+import com.seedsq.jobs.remote.RemoteManagerConfiguration;
+import com.seedsq.jobs.remote.RemoteSteps;
 import com.seedsq.jobs.quantize.steps.CalibrateStep;
 import com.seedsq.jobs.quantize.steps.EvaluateStep;
 import com.seedsq.jobs.quantize.steps.PackageStep;
@@ -22,9 +27,12 @@ import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.builder.StepBuilder;
 import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -37,6 +45,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @AutoConfiguration(afterName = "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration")
 @EnableConfigurationProperties(JobsProperties.class)
+@Import(RemoteManagerConfiguration.class)
 public class QuantizeJobConfiguration {
 
     @Bean
@@ -60,20 +69,35 @@ public class QuantizeJobConfiguration {
         return new SmoothQuantVariants();
     }
 
+    /**
+     * The job. With {@code sq.jobs.runners=remote} the heavy steps (calibrate, evaluate, benchmark) are manager
+     * steps whose partitions run on the runners; the light ones (validate, smooth, quantize, package) stay here.
+     */
     @Bean
+    @ConditionalOnProperty(name = "sq.jobs.manager", havingValue = "true", matchIfMissing = true)
     public Job quantizeJob(JobRepository repository, PlatformTransactionManager tx, JobStep.Services services,
                            Models models, Datasets datasets, Variants variants, WebhookNotifier webhooks,
-                           Jobs jobs, JsonMapper json) {
+                           Jobs jobs, JsonMapper json, JobsProperties properties,
+                           ObjectProvider<RemoteSteps> remoteSteps) {
         JobStatusListener listener = new JobStatusListener(jobs, jobId -> jobs.get(jobId).ifPresent(j ->
                 webhooks.jobFinished(jobId, json.readValue(j.spec(), JobSpec.class).webhookUrl())));
+        RemoteSteps remote = properties.remoteRunners() ? remoteSteps.getObject() : null;
+        Step calibrate = remote != null
+                ? remote.managerStep(new CalibrationShards(datasets, properties.remote().calibrationShards()))
+                : step(QuantizeSteps.CALIBRATE, new CalibrateStep(services, datasets), repository, tx);
+        Step evaluate = remote != null ? remote.managerStep(new EvaluationPartitions(datasets, variants))
+                : step(QuantizeSteps.EVALUATE, new EvaluateStep(services, datasets, variants), repository, tx);
+        Step benchmark = remote != null ? remote.managerStep(new BenchmarkPartitions(variants))
+                : step(QuantizeSteps.BENCHMARK, new BenchmarkStep(services, variants), repository, tx);
         return new JobBuilder(QuantizeJob.NAME, repository)
                 .listener(listener)
-                .start(step(QuantizeSteps.VALIDATE, new ValidateStep(services, models, datasets), repository, tx))
-                .next(step(QuantizeSteps.CALIBRATE, new CalibrateStep(services, datasets), repository, tx))
+                .start(step(QuantizeSteps.VALIDATE, new ValidateStep(services, models, datasets,
+                        properties.remoteRunners()), repository, tx))
+                .next(calibrate)
                 .next(step(QuantizeSteps.SMOOTH, new SmoothStep(services, datasets), repository, tx))
                 .next(step(QuantizeSteps.QUANTIZE, new QuantizeStep(services, datasets), repository, tx))
-                .next(step(QuantizeSteps.EVALUATE, new EvaluateStep(services, datasets, variants), repository, tx))
-                .next(step(QuantizeSteps.BENCHMARK, new BenchmarkStep(services, variants), repository, tx))
+                .next(evaluate)
+                .next(benchmark)
                 .next(step(QuantizeSteps.PACKAGE, new PackageStep(services, models), repository, tx))
                 .build();
     }
@@ -89,6 +113,7 @@ public class QuantizeJobConfiguration {
     }
 
     @Bean
+    @ConditionalOnProperty(name = "sq.jobs.manager", havingValue = "true", matchIfMissing = true)
     public JobRunner jobRunner(JobOperator operator, JobRepository repository, Job quantizeJob, Jobs jobs,
                                JobsProperties properties) {
         return new JobRunner(operator, repository, quantizeJob, jobs, properties.concurrency());

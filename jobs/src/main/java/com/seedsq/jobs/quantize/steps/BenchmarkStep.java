@@ -30,6 +30,9 @@ public class BenchmarkStep extends JobStep {
 
     private static final int REPEATS = 3;
 
+    /** What the report says about how a batch is run. */
+    static final String BATCH_SEMANTICS = "sequences of a batch run one after another";
+
     public record Point(String variant, String kernel, int batch, int seqLen, double prefillMs, double prefillTokensPerSecond,
                         double decodeMsPerToken, int decodeTokens) {
     }
@@ -77,7 +80,7 @@ public class BenchmarkStep extends JobStep {
                 }
             }
             ctx.putJson("benchmark.json", new Results("cpu", kernels.getClass().getSimpleName(), kernels.threads(),
-                    "sequences of a batch run one after another", points, cpuDevice(kernels), backend.fallback(),
+                    BATCH_SEMANTICS, points, cpuDevice(kernels), backend.fallback(),
                     null));
         }
     }
@@ -94,39 +97,57 @@ public class BenchmarkStep extends JobStep {
         Map<String, List<String>> launched = new LinkedHashMap<>();
         List<String> names = variants.names(ctx);
         int total = names.size() * grid.batchSizes().size() * grid.seqLens().size();
-        int maxLen = m.summary().maxSeqLen();
         for (String name : names) {
-            try (Variants.Runnable variant = variants.open(ctx, m, name, kernels);
-                 CudaLlama gpu = variant.quantized() == null ? CudaLlama.fp16(cuda, m.model(), maxLen)
-                         : CudaLlama.int8(cuda, variant.quantized(), maxLen)) {
-                String label = variant.quantized() == null ? "fp16" : name;
+            try (Variants.Runnable variant = variants.open(ctx, m, name, kernels)) {
                 for (int batch : grid.batchSizes()) {
                     for (int seqLen : grid.seqLens()) {
-                        progress.report((double) points.size() / total, label + " on the GPU: batch " + batch + " × "
+                        progress.report((double) points.size() / total, name + " on the GPU: batch " + batch + " × "
                                 + seqLen);
-                        int len = Math.max(1, Math.min(seqLen, maxLen - grid.decodeTokens()));
-                        int[] prompt = new Random(42).ints(len, 3, m.summary().vocabSize()).toArray();
-                        GpuLatency.Timing t = GpuLatency.measure(gpu, prompt, grid.decodeTokens(), REPEATS);
-                        double prefillMs = t.prefillMs() * batch;
-                        points.add(new Point(label, gpu.int8() ? "cuda-mma-s8" : "cuda-mma-f16", batch, len,
-                                prefillMs, batch * len / (prefillMs / 1000), t.decodeMsPerToken(),
-                                grid.decodeTokens()));
-                        launched.putIfAbsent(label, List.copyOf(gpu.kernelNames(len)));
+                        GpuPoint g = measureOnGpu(cuda, m, variant, name, batch, seqLen, grid.decodeTokens());
+                        points.add(g.point());
+                        launched.putIfAbsent(g.point().variant(), g.kernels());
                     }
                 }
             }
         }
-        var fatbin = CudaFatbin.RESOURCE + " (CUDA source sha256 " + CudaFatbin.committedSourceHash() + ")";
-        return new Results("cuda", fatbin, 1, "sequences of a batch run one after another", points,
-                cuda.info().describe(), null, launched);
+        return new Results("cuda", gpuKernelSource(), 1, BATCH_SEMANTICS, points, cuda.info().describe(), null,
+                launched);
     }
 
-    private static String cpuDevice(VectorKernels kernels) {
+    /** One grid point on the GPU, and the kernels its forward pass launched. */
+    record GpuPoint(Point point, List<String> kernels) {
+    }
+
+    /**
+     * Uploads {@code variant} (FP16 for the FP original, labelled {@code fp16}; W8A8 for an INT8 variant) and
+     * measures one grid point end to end on the device.
+     */
+    static GpuPoint measureOnGpu(CudaBackend cuda, LoadedModel m, Variants.Runnable variant, String name, int batch,
+                                 int seqLen, int decodeTokens) {
+        int maxLen = m.summary().maxSeqLen();
+        int len = Math.max(1, Math.min(seqLen, maxLen - decodeTokens));
+        try (CudaLlama gpu = variant.quantized() == null ? CudaLlama.fp16(cuda, m.model(), len + decodeTokens)
+                : CudaLlama.int8(cuda, variant.quantized(), len + decodeTokens)) {
+            int[] prompt = new Random(42).ints(len, 3, m.summary().vocabSize()).toArray();
+            GpuLatency.Timing t = GpuLatency.measure(gpu, prompt, decodeTokens, REPEATS);
+            double prefillMs = t.prefillMs() * batch;
+            Point p = new Point(variant.quantized() == null ? "fp16" : name,
+                    gpu.int8() ? "cuda-mma-s8" : "cuda-mma-f16", batch, len, prefillMs,
+                    batch * len / (prefillMs / 1000), t.decodeMsPerToken(), decodeTokens);
+            return new GpuPoint(p, List.copyOf(gpu.kernelNames(len)));
+        }
+    }
+
+    static String gpuKernelSource() {
+        return CudaFatbin.RESOURCE + " (CUDA source sha256 " + CudaFatbin.committedSourceHash() + ")";
+    }
+
+    static String cpuDevice(VectorKernels kernels) {
         return System.getProperty("os.arch") + ", " + Runtime.getRuntime().availableProcessors() + " cores, "
                 + kernels.threads() + " threads";
     }
 
-    private static Point measure(Transformer t, String variant, String kernel, int batch, int seqLen,
+    static Point measure(Transformer t, String variant, String kernel, int batch, int seqLen,
                                  int decodeTokens, int vocab) {
         Random random = new Random(42);
         int[] prompt = random.ints(seqLen, 3, vocab).toArray();

@@ -65,7 +65,7 @@ public class EvaluateStep extends JobStep {
         ctx.putJson("evaluation.json", new Results(results));
     }
 
-    private static Result evaluate(JobContext ctx, LoadedModel m, String name, Variants.Runnable variant,
+    static Result evaluate(JobContext ctx, LoadedModel m, String name, Variants.Runnable variant,
                                    DatasetRecord d, int seqLen, Perplexity.Progress progress) throws Exception {
         int[] ids = m.tokenizer().encode(DatasetText.read(ctx.store(), d), true);
         PerplexityResult r = new Perplexity(variant.transformer(), m.tokenizer().bos()).withProgress(progress)

@@ -51,6 +51,17 @@ public class PackageStep extends JobStep {
                 report.put(part, ctx.getJson(name, JsonNode.class));
             }
         }
+        // Remote runners: which runner ran each partition of each partitioned step.
+        Map<String, Object> partitions = new LinkedHashMap<>();
+        for (String step : new String[] {"calibrate", "evaluate", "benchmark"}) {
+            String name = "partitions/" + step + ".json";
+            if (ctx.store().stat(ctx.artifactKey(name)).isPresent()) {
+                partitions.put(step, ctx.getJson(name, JsonNode.class));
+            }
+        }
+        if (!partitions.isEmpty()) {
+            report.put("partitions", partitions);
+        }
         ctx.putJson("report.json", report);
         String json = ctx.json().writeValueAsString(report);
         // In its own transaction, like progress: the job's row must never be locked by the step's long transaction.

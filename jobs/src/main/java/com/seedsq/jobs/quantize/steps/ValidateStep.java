@@ -24,11 +24,14 @@ public class ValidateStep extends JobStep {
 
     private final Models models;
     private final Datasets datasets;
+    private final boolean remoteRunners;
 
-    public ValidateStep(Services services, Models models, Datasets datasets) {
+    /** @param remoteRunners whether the heavy steps go to runners, where a cuda job finds (or waits for) a GPU */
+    public ValidateStep(Services services, Models models, Datasets datasets, boolean remoteRunners) {
         super(services, QuantizeSteps.VALIDATE);
         this.models = models;
         this.datasets = datasets;
+        this.remoteRunners = remoteRunners;
     }
 
     @Override
@@ -37,11 +40,12 @@ public class ValidateStep extends JobStep {
         String tenant = ctx.job().tenant();
         models.find(tenant, spec.modelId()).orElseThrow(() -> new JobSpecException("modelId",
                 "model " + spec.modelId() + " no longer exists"));
-        if ("cuda".equals(spec.backend())) {
+        if ("cuda".equals(spec.backend()) && !remoteRunners) {
             String why = BenchmarkBackend.cudaUnavailableReason();
             if (why != null) {
-                throw new JobSpecException("backend", "backend 'cuda' was asked for, but this runner has no usable "
-                        + "GPU (" + why + "). Submit with backend 'cpu' or 'auto', or run the job on a GPU runner.");
+                throw new JobSpecException("backend", "backend 'cuda' was asked for, but this service runs jobs "
+                        + "in-process and has no usable GPU (" + why + "). Submit with backend 'cpu' or 'auto', or "
+                        + "run GPU runners (sq.jobs.runners=remote).");
             }
         }
         progress.report(0.5, "loading the model");

@@ -1,0 +1,127 @@
+package com.seedsq.jobs.quantize.steps;
+
+import com.seedsq.engine.calib.ActivationStats;
+import com.seedsq.engine.calib.Calibrator;
+import com.seedsq.engine.calib.SiteKey;
+import com.seedsq.engine.calib.StatsCache;
+import com.seedsq.engine.kernel.VectorKernels;
+import com.seedsq.jobs.model.DatasetText;
+import com.seedsq.jobs.model.LoadedModel;
+import com.seedsq.jobs.quantize.JobContext;
+import com.seedsq.jobs.quantize.PartitionedWork;
+import com.seedsq.jobs.quantize.QuantizeSteps;
+import com.seedsq.jobs.quantize.StepProgress;
+import com.seedsq.storage.metadata.DatasetRecord;
+import com.seedsq.storage.metadata.Datasets;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Calibration cut into shards of consecutive calibration windows. Each shard records the per-channel abs-max over
+ * its windows; the merge takes the channel-wise maximum and adds up the counts. A maximum is exact and does not
+ * depend on order, so the merged statistics are bit-identical to one unsharded pass over all windows.
+ */
+public class CalibrationShards implements PartitionedWork {
+
+    private final Datasets datasets;
+    private final int shards;
+
+    public CalibrationShards(Datasets datasets, int shards) {
+        this.datasets = datasets;
+        this.shards = shards;
+    }
+
+    @Override
+    public QuantizeSteps step() {
+        return QuantizeSteps.CALIBRATE;
+    }
+
+    @Override
+    public int partitions(JobContext ctx) {
+        return Math.min(shards, ctx.spec().calibration().samples());
+    }
+
+    @Override
+    public String describe(JobContext ctx, int index, int count) {
+        int n = ctx.spec().calibration().samples();
+        return "calibration windows " + from(index, count, n) + "–" + (from(index + 1, count, n) - 1) + " of " + n;
+    }
+
+    @Override
+    public void run(JobContext ctx, int index, int count, StepProgress progress) throws Exception {
+        DatasetRecord d = datasets.find(ctx.job().tenant(), ctx.spec().calibration().datasetId())
+                .orElseThrow(() -> new IllegalStateException("calibration dataset "
+                        + ctx.spec().calibration().datasetId() + " no longer exists"));
+        try (LoadedModel m = LoadedModel.open(ctx.modelDir());
+             VectorKernels kernels = new VectorKernels()) {
+            int[] ids = m.tokenizer().encode(DatasetText.read(ctx.store(), d), true);
+            int[][] windows = QuantizationArtifacts.calibrationSpec(ctx.spec()).windows(ids, m.tokenizer().bos());
+            // The cache key names the whole calibration (model + all windows); shard 0 computes it for the merge.
+            String key = index == 0 ? StatsCache.key(StatsCache.hashModel(m.model().file()), windows,
+                    ctx.spec().calibration().seqLen()) : "";
+            int[][] mine = Arrays.copyOfRange(windows, from(index, count, windows.length),
+                    from(index + 1, count, windows.length));
+            ActivationStats stats = Calibrator.run(m.model(), m.model().weights(), kernels, mine, key,
+                    progress::report);
+            Path file = stats.save(ctx.workDir().resolve("calibration-shard-" + index + ".safetensors"));
+            try (InputStream in = Files.newInputStream(file)) {
+                ctx.store().put(ctx.artifactKey(outputKey(index)), in, Files.size(file));
+            }
+        }
+    }
+
+    @Override
+    public void merge(JobContext ctx, int count) throws Exception {
+        String key = "";
+        long tokens = 0;
+        int sequences = 0;
+        int seqLen = -1;
+        Map<SiteKey, float[]> absMax = new TreeMap<>();
+        for (int i = 0; i < count; i++) {
+            Path local = ctx.workDir().resolve("calibration-shard-" + i + ".merge.safetensors");
+            try (InputStream in = ctx.store().open(ctx.artifactKey(outputKey(i)))) {
+                Files.copy(in, local, StandardCopyOption.REPLACE_EXISTING);
+            }
+            ActivationStats shard = ActivationStats.load(local);
+            Files.delete(local);
+            if (i == 0) {
+                key = shard.key();
+                seqLen = shard.seqLen();
+            } else if (!shard.absMax().keySet().equals(absMax.keySet())) {
+                throw new IllegalStateException("calibration shard " + i + " measured other sites than shard 0");
+            }
+            tokens += shard.tokens();
+            sequences += shard.sequences();
+            for (var e : shard.absMax().entrySet()) {
+                float[] into = absMax.computeIfAbsent(e.getKey(), k -> new float[e.getValue().length]);
+                if (into.length != e.getValue().length) {
+                    throw new IllegalStateException("calibration shard " + i + ": site " + e.getKey() + " has "
+                            + e.getValue().length + " channels, shard 0 has " + into.length);
+                }
+                for (int c = 0; c < into.length; c++) {
+                    into[c] = Math.max(into[c], e.getValue()[c]);
+                }
+            }
+        }
+        ActivationStats stats = new ActivationStats(key, tokens, sequences, seqLen, absMax);
+        QuantizationArtifacts.putStats(ctx, stats);
+        DatasetRecord d = datasets.find(ctx.job().tenant(), ctx.spec().calibration().datasetId()).orElseThrow();
+        ctx.putJson("calibration.json", Map.of("key", stats.key(), "tokens", stats.tokens(),
+                "sequences", stats.sequences(), "seqLen", stats.seqLen(), "dataset", d.name()));
+    }
+
+    private String outputKey(int index) {
+        return PartitionedWork.outputKey(step(), index, ".safetensors");
+    }
+
+    /** The first window of shard {@code index}: windows are split as evenly as they go. */
+    private static int from(int index, int count, int windows) {
+        return (int) ((long) index * windows / count);
+    }
+}
