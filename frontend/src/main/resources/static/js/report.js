@@ -181,20 +181,36 @@ function stat(label, value, sub, cls = '') {
 
 // ---- accuracy ----
 
+const METRIC_LABELS = {perplexity: 'Perplexity', mlm: 'Masked-LM accuracy'};
+const metricLabel = (m) => METRIC_LABELS[m] ?? m;
+
+/** Change against FP32: percent for perplexity (lower is better), points of accuracy for masked LMs (higher). */
+function delta(metric, value, base) {
+  if (metric === 'mlm') {
+    const d = value - base;
+    return Number.isFinite(d) ? {text: `${d >= 0 ? '+' : ''}${fmtNum(d, 4)}`, worse: d < -0.015} : {text: '—', worse: false};
+  }
+  const d = pctDelta(value, base);
+  return d === null ? {text: '—', worse: false} : {text: fmtPct(d), worse: d > 1};
+}
+
 function renderAccuracy(r, sqVariant, cards) {
   const results = (r.evaluation?.results || []).filter((x) => Number.isFinite(x.value));
-  // One group per dataset (and per metric, should a report carry more than perplexity).
+  // One group per dataset (and per metric, should a report carry more than one).
   const metrics = [...new Set(results.map((x) => x.metric || 'perplexity'))];
-  const group = (x) => (x.datasetName || x.datasetId) + (metrics.length > 1 ? ` · ${x.metric}` : '');
+  const group = (x) => (x.datasetName || x.datasetId) + (metrics.length > 1 ? ` · ${metricLabel(x.metric)}` : '');
   const datasets = [...new Set(results.map(group))];
   const variants = sortVariants([...new Set(results.map((x) => x.variant))]);
   const value = (ds, v) => results.find((x) => group(x) === ds && x.variant === v);
   const metric = metrics.length === 1 ? metrics[0] : 'value';
+  const mlm = metrics.includes('mlm');
 
   const thead = document.querySelector('#table-perplexity thead');
   thead.replaceChildren(el('tr', {}, el('th', {scope: 'col', text: 'Dataset'}), el('th', {scope: 'col', text: 'Variant'}),
-      el('th', {scope: 'col', class: 'num', text: metric}), el('th', {scope: 'col', class: 'num', text: 'Δ vs FP32'}),
-      el('th', {scope: 'col', class: 'num', text: 'Tokens'})));
+      el('th', {scope: 'col', class: 'num', text: metricLabel(metric)}),
+      ...(mlm ? [el('th', {scope: 'col', class: 'num', text: 'Pseudo-perplexity'})] : []),
+      el('th', {scope: 'col', class: 'num', text: 'Δ vs FP32'}),
+      el('th', {scope: 'col', class: 'num', text: mlm ? 'Masked tokens' : 'Tokens'})));
   const rows = [];
   for (const ds of datasets) {
     const base = value(ds, 'fp32')?.value;
@@ -203,11 +219,12 @@ function renderAccuracy(r, sqVariant, cards) {
       if (!x) {
         continue;
       }
-      const d = v === 'fp32' ? null : pctDelta(x.value, base);
+      const d = v === 'fp32' ? {text: '—', worse: false} : delta(x.metric || 'perplexity', x.value, base);
       rows.push(el('tr', {dataset: {variant: v, dataset: ds}},
           el('td', {text: ds}), el('th', {scope: 'row', text: variantLabel(v)}),
-          el('td', {class: 'num ppl', dataset: {value: String(x.value)}, text: fmtNum(x.value, 3)}),
-          el('td', {class: `num ${d === null ? '' : d > 1 ? 'worse' : ''}`, text: d === null ? '—' : fmtPct(d)}),
+          el('td', {class: 'num ppl', dataset: {value: String(x.value)}, text: fmtNum(x.value, x.metric === 'mlm' ? 4 : 3)}),
+          ...(mlm ? [el('td', {class: 'num', text: fmtNum(x.pseudoPerplexity, 3)})] : []),
+          el('td', {class: `num ${d.worse ? 'worse' : ''}`, text: d.text}),
           el('td', {class: 'num', text: fmtInt(x.tokens)})));
     }
   }
@@ -216,28 +233,29 @@ function renderAccuracy(r, sqVariant, cards) {
   if (window.echarts) {
     chart('chart-perplexity', {
       xAxis: {type: 'category', data: datasets},
-      yAxis: {type: 'value', name: metric, nameTextStyle: {align: 'left'}},
+      yAxis: {type: 'value', name: metricLabel(metric), nameTextStyle: {align: 'left'}},
       series: variants.map((v) => ({
         name: variantLabel(v), type: 'bar', itemStyle: {color: COLORS[v]}, barMaxWidth: 56,
         data: datasets.map((ds) => value(ds, v)?.value ?? null),
-        label: {show: true, position: 'top', formatter: (p) => fmtNum(p.value, 2)},
+        label: {show: true, position: 'top', formatter: (p) => fmtNum(p.value, mlm ? 3 : 2)},
       })),
-    }, `Bar chart of ${metric} per dataset: ${datasets.map((ds) => `${ds}: ${variants.map((v) =>
+    }, `Bar chart of ${metricLabel(metric)} per dataset: ${datasets.map((ds) => `${ds}: ${variants.map((v) =>
       `${variantLabel(v)} ${fmtNum(value(ds, v)?.value, 2)}`).join(', ')}`).join('; ')}.`);
   }
 
   const ds0 = datasets[0];
   if (ds0) {
     const base = value(ds0, 'fp32')?.value;
-    const sq = value(ds0, sqVariant)?.value;
-    const naive = value(ds0, 'naive')?.value;
+    const sq = value(ds0, sqVariant);
+    const naive = value(ds0, 'naive');
     if (sq !== undefined) {
-      const d = pctDelta(sq, base);
-      cards.push(stat(`Perplexity, ${variantLabel(sqVariant)}`, fmtNum(sq, 3),
-          `FP32 ${fmtNum(base, 3)} (${fmtPct(d)}) on ${ds0}`, d !== null && d > 5 ? 'worse' : ''));
+      const d = delta(sq.metric || 'perplexity', sq.value, base);
+      cards.push(stat(`${metricLabel(sq.metric || 'perplexity')}, ${variantLabel(sqVariant)}`, fmtNum(sq.value, 3),
+          `FP32 ${fmtNum(base, 3)} (${d.text}) on ${ds0}`, d.worse ? 'worse' : ''));
     }
     if (naive !== undefined) {
-      cards.push(stat('Perplexity, naive W8A8', fmtNum(naive, 3), `${fmtPct(pctDelta(naive, base))} vs FP32`));
+      cards.push(stat(`${metricLabel(naive.metric || 'perplexity')}, naive W8A8`, fmtNum(naive.value, 3),
+          `${delta(naive.metric || 'perplexity', naive.value, base).text} vs FP32`));
     }
   }
 }

@@ -3,6 +3,7 @@ package com.seedsq.api.jobs;
 import com.seedsq.api.error.ApiProblem;
 import com.seedsq.jobs.quantize.JobRunner;
 import com.seedsq.jobs.quantize.WebhookNotifier;
+import com.seedsq.engine.model.Families;
 import com.seedsq.jobs.spec.JobSpec;
 import com.seedsq.storage.metadata.Datasets;
 import com.seedsq.storage.metadata.JobRecord;
@@ -46,13 +47,29 @@ public class JobService {
     public record Submitted(JobRecord job, boolean created) {
     }
 
+    static final int MASKED_LM_SEQ_LEN = 128;
+
+    /** An encoder family (BERT): its jobs measure masked-LM accuracy instead of perplexity. */
+    private static boolean isEncoder(ModelRecord model) {
+        return Families.all().stream().anyMatch(f -> f.name().equals(model.architecture()) && !f.causal());
+    }
+
     public Submitted submit(String tenant, JobSpec requested, String idempotencyKey) {
         JobSpec spec = requested.withDefaults();
         Map<String, String> problems = new LinkedHashMap<>(spec.problems());
         if (!problems.containsKey("modelId")) {
             ModelRecord model = models.find(tenant, spec.modelId()).orElse(null);
+            Integer askedSeqLen = requested.calibration() == null ? null : requested.calibration().seqLen();
             if (model == null) {
                 problems.put("modelId", "no model with id '" + spec.modelId() + "'");
+            } else if (isEncoder(model)) {
+                // the masked-LM protocol fixes the sequence: [CLS] + 126 WordPieces + [SEP]
+                if (askedSeqLen != null && askedSeqLen != MASKED_LM_SEQ_LEN) {
+                    problems.put("calibration.seqLen", "masked-LM models (" + model.architecture() + ") run the "
+                            + "protocol's fixed " + MASKED_LM_SEQ_LEN + " ([CLS] + 126 WordPieces + [SEP]); leave it "
+                            + "out or set " + MASKED_LM_SEQ_LEN + ", was " + askedSeqLen);
+                }
+                spec = spec.withCalibrationSeqLen(MASKED_LM_SEQ_LEN);
             } else if (spec.calibration().seqLen() > model.maxSeqLen()) {
                 problems.put("calibration.seqLen", "must not exceed the model's maximum sequence length "
                         + model.maxSeqLen() + ", was " + spec.calibration().seqLen());

@@ -5,6 +5,7 @@ import com.seedsq.engine.model.Model;
 import com.seedsq.engine.tokenizer.Tokenizer;
 import com.seedsq.engine.tokenizer.hf.HfJsonTokenizer;
 import com.seedsq.engine.tokenizer.sentencepiece.SentencePieceTokenizer;
+import com.seedsq.engine.tokenizer.wordpiece.WordPieceTokenizer;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +35,14 @@ public record LoadedModel(ModelSummary summary, Model model, Tokenizer tokenizer
                 yield SentencePieceTokenizer.load(dir.resolve(summary.tokenizer()));
             }
             case "hf" -> {
+                if (!model.family().causal()) {
+                    // BERT: its WordPiece vocabulary (the masked-LM protocol's tokenizer), not tokenizer.json
+                    if (!Files.exists(dir.resolve("vocab.txt"))) {
+                        throw new ModelFormatException(checkpoint, null,
+                                "a BERT model needs its vocab.txt (WordPiece vocabulary): upload it with the model");
+                    }
+                    yield WordPieceTokenizer.load(dir.resolve("vocab.txt"));
+                }
                 if (!Files.exists(dir.resolve("tokenizer.json"))) {
                     throw new ModelFormatException(checkpoint, null,
                             "a Hugging Face model needs its tokenizer.json: upload it with the model files");

@@ -11,7 +11,8 @@ import java.util.Map;
  * exactly what ran. Field names are the JSON the API accepts.
  *
  * @param modelId     the uploaded model
- * @param calibration calibration text and its size: {@code samples} windows of {@code seqLen} tokens
+ * @param calibration calibration text and its size: {@code samples} windows of {@code seqLen} tokens (masked LMs:
+ *                    {@code samples} blocks of [CLS] + 126 WordPieces + [SEP], the protocol's fixed length)
  * @param alpha       the migration strength, a number in [0, 1] or {@code auto} (searched per layer); null for the
  *                    model family's default (OPT/BLOOM 0.5, LLaMA 0.8, ...)
  * @param level       activation quantization: O1 per-token dynamic, O2 per-tensor dynamic, O3 per-tensor static
@@ -28,7 +29,11 @@ public record JobSpec(String modelId, Calibration calibration, String alpha, Str
     public record Calibration(String datasetId, Integer samples, Integer seqLen) {
     }
 
-    public record Evaluation(List<String> datasetIds, Integer maxTokens) {
+    /**
+     * @param maxTokens decoders: perplexity over the first maxTokens tokens of each text
+     * @param sequences masked LMs (BERT): accuracy over the first sequences blocks of 126 WordPieces
+     */
+    public record Evaluation(List<String> datasetIds, Integer maxTokens, Integer sequences) {
     }
 
     public record Benchmark(List<Integer> batchSizes, List<Integer> seqLens, Integer decodeTokens) {
@@ -43,9 +48,10 @@ public record JobSpec(String modelId, Calibration calibration, String alpha, Str
                 c.seqLen() == null ? 256 : c.seqLen());
         Evaluation e = evaluation == null || evaluation.datasetIds() == null
                 ? new Evaluation(c.datasetId() == null ? List.of() : List.of(c.datasetId()),
-                evaluation == null ? null : evaluation.maxTokens())
+                evaluation == null ? null : evaluation.maxTokens(), evaluation == null ? null : evaluation.sequences())
                 : evaluation;
-        e = new Evaluation(e.datasetIds(), e.maxTokens() == null ? 32_640 : e.maxTokens());
+        e = new Evaluation(e.datasetIds(), e.maxTokens() == null ? 32_640 : e.maxTokens(),
+                e.sequences() == null ? 128 : e.sequences());
         Benchmark b = benchmark == null ? new Benchmark(null, null, null) : benchmark;
         b = new Benchmark(b.batchSizes() == null ? List.of(1) : b.batchSizes(),
                 b.seqLens() == null ? List.of(128) : b.seqLens(), b.decodeTokens() == null ? 16 : b.decodeTokens());
@@ -53,6 +59,12 @@ public record JobSpec(String modelId, Calibration calibration, String alpha, Str
                 level == null ? "O1" : level.toUpperCase(Locale.ROOT),
                 weights == null ? "channel" : weights.toLowerCase(Locale.ROOT), e, b,
                 backend == null ? "auto" : backend.toLowerCase(Locale.ROOT), webhookUrl);
+    }
+
+    /** The same spec with another calibration sequence length (masked LMs run the protocol's fixed length). */
+    public JobSpec withCalibrationSeqLen(int seqLen) {
+        return new JobSpec(modelId, new Calibration(calibration.datasetId(), calibration.samples(), seqLen), alpha,
+                level, weights, evaluation, benchmark, backend, webhookUrl);
     }
 
     /**
@@ -96,6 +108,9 @@ public record JobSpec(String modelId, Calibration calibration, String alpha, Str
         }
         if (evaluation.maxTokens() < 1) {
             p.put("evaluation.maxTokens", "must be positive, was " + evaluation.maxTokens());
+        }
+        if (evaluation.sequences() < 1 || evaluation.sequences() > 100_000) {
+            p.put("evaluation.sequences", "must be between 1 and 100000, was " + evaluation.sequences());
         }
         checkGrid(p, "benchmark.batchSizes", benchmark.batchSizes(), 1, 256);
         checkGrid(p, "benchmark.seqLens", benchmark.seqLens(), 1, 32_768);

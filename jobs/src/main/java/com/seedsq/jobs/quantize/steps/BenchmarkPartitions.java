@@ -61,14 +61,14 @@ public class BenchmarkPartitions implements PartitionedWork {
             progress.report(0.1, c.variant + ": batch " + c.batch + " × " + c.seqLen);
             if (backend.onGpu()) {
                 BenchmarkStep.GpuPoint g = BenchmarkStep.measureOnGpu(backend.cuda(), m, variant, c.variant, c.batch,
-                        c.seqLen, grid.decodeTokens());
+                        c.seqLen, BenchmarkStep.decodeTokens(m, grid));
                 ctx.putJson(outputKey(index), new Output(g.point(), "cuda", BenchmarkStep.gpuKernelSource(), 1,
                         backend.cuda().info().describe(), null, g.kernels()));
                 return;
             }
-            int len = Math.max(1, Math.min(c.seqLen, m.summary().maxSeqLen() - grid.decodeTokens()));
+            int len = Math.max(1, Math.min(c.seqLen, m.summary().maxSeqLen() - BenchmarkStep.decodeTokens(m, grid)));
             BenchmarkStep.Point point = BenchmarkStep.measure(variant.transformer(), c.variant, variant.kernel(),
-                    c.batch, len, grid.decodeTokens(), m.summary().vocabSize());
+                    c.batch, len, BenchmarkStep.decodeTokens(m, grid), m.summary().vocabSize());
             ctx.putJson(outputKey(index), new Output(point, "cpu", kernels.getClass().getSimpleName(),
                     kernels.threads(), BenchmarkStep.cpuDevice(kernels), backend.fallback(), null));
         }

@@ -12,6 +12,7 @@ import com.seedsq.jobs.quantize.JobContext;
 import com.seedsq.jobs.quantize.JobStep;
 import com.seedsq.jobs.quantize.QuantizeSteps;
 import com.seedsq.jobs.quantize.StepProgress;
+import com.seedsq.jobs.spec.JobSpec;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 
 import java.util.ArrayList;
@@ -72,9 +73,9 @@ public class BenchmarkStep extends JobStep {
                         for (int seqLen : grid.seqLens()) {
                             progress.report((double) points.size() / total, name + ": batch " + batch + " × " + seqLen);
                             // Leave room in the context for the decode tokens.
-                            int len = Math.max(1, Math.min(seqLen, m.summary().maxSeqLen() - grid.decodeTokens()));
+                            int len = Math.max(1, Math.min(seqLen, m.summary().maxSeqLen() - decodeTokens(m, grid)));
                             points.add(measure(variant.transformer(), name, variant.kernel(), batch, len,
-                                    grid.decodeTokens(), m.summary().vocabSize()));
+                                    decodeTokens(m, grid), m.summary().vocabSize()));
                         }
                     }
                 }
@@ -103,7 +104,7 @@ public class BenchmarkStep extends JobStep {
                     for (int seqLen : grid.seqLens()) {
                         progress.report((double) points.size() / total, name + " on the GPU: batch " + batch + " × "
                                 + seqLen);
-                        GpuPoint g = measureOnGpu(cuda, m, variant, name, batch, seqLen, grid.decodeTokens());
+                        GpuPoint g = measureOnGpu(cuda, m, variant, name, batch, seqLen, decodeTokens(m, grid));
                         points.add(g.point());
                         launched.putIfAbsent(g.point().variant(), g.kernels());
                     }
@@ -140,6 +141,11 @@ public class BenchmarkStep extends JobStep {
 
     static String gpuKernelSource() {
         return CudaFatbin.RESOURCE + " (CUDA source sha256 " + CudaFatbin.committedSourceHash() + ")";
+    }
+
+    /** Decode steps per point: the spec's for decoders, none for an encoder (it has no next token to generate). */
+    static int decodeTokens(LoadedModel m, JobSpec.Benchmark grid) {
+        return m.model().family().causal() ? grid.decodeTokens() : 0;
     }
 
     static String cpuDevice(VectorKernels kernels) {

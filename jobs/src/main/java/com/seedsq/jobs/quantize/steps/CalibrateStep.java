@@ -5,6 +5,7 @@ import com.seedsq.engine.calib.StatsCache;
 import com.seedsq.engine.smoothquant.SmoothQuant;
 import com.seedsq.jobs.model.DatasetText;
 import com.seedsq.jobs.model.LoadedModel;
+import com.seedsq.jobs.objective.Objective;
 import com.seedsq.jobs.quantize.JobContext;
 import com.seedsq.jobs.quantize.JobStep;
 import com.seedsq.jobs.quantize.QuantizeSteps;
@@ -35,10 +36,11 @@ public class CalibrateStep extends JobStep {
         DatasetRecord d = datasets.find(ctx.job().tenant(), ctx.spec().calibration().datasetId()).orElseThrow();
         try (LoadedModel m = LoadedModel.open(ctx.modelDir())) {
             progress.report(0.01, "encoding the calibration text");
-            int[] ids = m.tokenizer().encode(DatasetText.read(ctx.store(), d), true);
+            Objective objective = Objective.of(m);
+            int[][] windows = objective.calibrationWindows(m, DatasetText.read(ctx.store(), d), ctx.spec());
             Path cache = services.workRoot().resolve("stats-cache");
-            ActivationStats stats = SmoothQuant.calibrate(m.model(), ids, m.tokenizer().bos(),
-                    QuantizationArtifacts.calibrationSpec(ctx.spec()), new StatsCache(cache), progress::report);
+            ActivationStats stats = SmoothQuant.calibrate(m.model(), windows, new StatsCache(cache),
+                    progress::report);
             QuantizationArtifacts.putStats(ctx, stats);
             ctx.putJson("calibration.json", Map.of("key", stats.key(), "tokens", stats.tokens(),
                     "sequences", stats.sequences(), "seqLen", stats.seqLen(), "dataset", d.name()));

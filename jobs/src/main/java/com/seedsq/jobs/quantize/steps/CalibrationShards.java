@@ -7,6 +7,7 @@ import com.seedsq.engine.calib.StatsCache;
 import com.seedsq.engine.kernel.VectorKernels;
 import com.seedsq.jobs.model.DatasetText;
 import com.seedsq.jobs.model.LoadedModel;
+import com.seedsq.jobs.objective.Objective;
 import com.seedsq.jobs.quantize.JobContext;
 import com.seedsq.jobs.quantize.PartitionedWork;
 import com.seedsq.jobs.quantize.QuantizeSteps;
@@ -60,11 +61,11 @@ public class CalibrationShards implements PartitionedWork {
                         + ctx.spec().calibration().datasetId() + " no longer exists"));
         try (LoadedModel m = LoadedModel.open(ctx.modelDir());
              VectorKernels kernels = new VectorKernels()) {
-            int[] ids = m.tokenizer().encode(DatasetText.read(ctx.store(), d), true);
-            int[][] windows = QuantizationArtifacts.calibrationSpec(ctx.spec()).windows(ids, m.tokenizer().bos());
+            Objective objective = Objective.of(m);
+            int[][] windows = objective.calibrationWindows(m, DatasetText.read(ctx.store(), d), ctx.spec());
             // The cache key names the whole calibration (model + all windows); shard 0 computes it for the merge.
             String key = index == 0 ? StatsCache.key(StatsCache.hashModel(m.model().file()), windows,
-                    ctx.spec().calibration().seqLen()) : "";
+                    objective.seqLen(m, ctx.spec())) : "";
             int[][] mine = Arrays.copyOfRange(windows, from(index, count, windows.length),
                     from(index + 1, count, windows.length));
             ActivationStats stats = Calibrator.run(m.model(), m.model().weights(), kernels, mine, key,

@@ -1,10 +1,9 @@
 package com.seedsq.jobs.quantize.steps;
 
-import com.seedsq.engine.eval.Perplexity;
-import com.seedsq.engine.eval.PerplexityResult;
 import com.seedsq.engine.kernel.VectorKernels;
 import com.seedsq.jobs.model.DatasetText;
 import com.seedsq.jobs.model.LoadedModel;
+import com.seedsq.jobs.objective.Objective;
 import com.seedsq.jobs.quantize.JobContext;
 import com.seedsq.jobs.quantize.JobStep;
 import com.seedsq.jobs.quantize.QuantizeSteps;
@@ -22,9 +21,13 @@ import java.util.List;
  */
 public class EvaluateStep extends JobStep {
 
-    /** One measured perplexity. */
+    /**
+     * One measured score: {@code metric} {@code perplexity} (value = perplexity, tokens scored, windows) or
+     * {@code mlm} (value = masked-LM top-1 accuracy, tokens = masked positions, windows = sequences, and the
+     * pseudo-perplexity over those positions).
+     */
     public record Result(String variant, String datasetId, String datasetName, String metric, double value,
-                         long tokens, int windows, int seqLen) {
+                         long tokens, int windows, int seqLen, Double pseudoPerplexity) {
     }
 
     public record Results(List<Result> results) {
@@ -42,7 +45,6 @@ public class EvaluateStep extends JobStep {
     @Override
     protected void run(JobContext ctx, StepProgress progress, ExecutionContext jobContext) throws Exception {
         List<Result> results = new ArrayList<>();
-        int seqLen = ctx.spec().calibration().seqLen();
         try (LoadedModel m = LoadedModel.open(ctx.modelDir());
              VectorKernels kernels = new VectorKernels()) {
             List<String> names = variants.names(ctx);
@@ -55,9 +57,11 @@ public class EvaluateStep extends JobStep {
                 try (Variants.Runnable variant = variants.open(ctx, m, names.get(v), kernels)) {
                     for (int d = 0; d < sets.size(); d++) {
                         int unit = v * sets.size() + d;
-                        results.add(evaluate(ctx, m, names.get(v), variant, sets.get(d), seqLen,
+                        String what = names.get(v) + " × " + sets.get(d).name() + ": "
+                                + Objective.of(m).unit() + " ";
+                        results.add(evaluate(ctx, m, names.get(v), variant, sets.get(d),
                                 (w, total) -> progress.report((unit + (double) w / total) / units,
-                                        "perplexity: window " + w + "/" + total)));
+                                        what + w + "/" + total)));
                     }
                 }
             }
@@ -66,10 +70,10 @@ public class EvaluateStep extends JobStep {
     }
 
     static Result evaluate(JobContext ctx, LoadedModel m, String name, Variants.Runnable variant,
-                                   DatasetRecord d, int seqLen, Perplexity.Progress progress) throws Exception {
-        int[] ids = m.tokenizer().encode(DatasetText.read(ctx.store(), d), true);
-        PerplexityResult r = new Perplexity(variant.transformer(), m.tokenizer().bos()).withProgress(progress)
-                .evaluate(ids, seqLen, ctx.spec().evaluation().maxTokens());
-        return new Result(name, d.id(), d.name(), "perplexity", r.perplexity(), r.count(), r.windows(), seqLen);
+                           DatasetRecord d, Objective.Progress progress) throws Exception {
+        Objective.Score r = Objective.of(m).evaluate(m, variant.transformer(), DatasetText.read(ctx.store(), d),
+                ctx.spec(), progress);
+        return new Result(name, d.id(), d.name(), r.metric(), r.value(), r.tokens(), r.sequences(), r.seqLen(),
+                r.pseudoPerplexity());
     }
 }

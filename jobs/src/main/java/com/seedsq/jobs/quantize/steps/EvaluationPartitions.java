@@ -2,6 +2,7 @@ package com.seedsq.jobs.quantize.steps;
 
 import com.seedsq.engine.kernel.VectorKernels;
 import com.seedsq.jobs.model.LoadedModel;
+import com.seedsq.jobs.objective.Objective;
 import com.seedsq.jobs.quantize.JobContext;
 import com.seedsq.jobs.quantize.PartitionedWork;
 import com.seedsq.jobs.quantize.QuantizeSteps;
@@ -49,8 +50,8 @@ public class EvaluationPartitions implements PartitionedWork {
              VectorKernels kernels = new VectorKernels();
              Variants.Runnable variant = variants.open(ctx, m, name, kernels)) {
             EvaluateStep.Result r = EvaluateStep.evaluate(ctx, m, name, variant, d,
-                    ctx.spec().calibration().seqLen(), (w, total) -> progress.report((double) w / total,
-                            name + " × " + d.name() + ": window " + w + "/" + total));
+                    (w, total) -> progress.report((double) w / total,
+                            name + " × " + d.name() + ": " + Objective.of(m).unit() + " " + w + "/" + total));
             ctx.putJson(outputKey(index), r);
         }
     }

@@ -5,6 +5,7 @@ import com.seedsq.engine.calib.CalibrationSpec;
 import com.seedsq.engine.calib.SiteKey;
 import com.seedsq.engine.format.safetensors.SafetensorsFile;
 import com.seedsq.engine.format.safetensors.SafetensorsWriter;
+import com.seedsq.engine.model.ModelFamily;
 import com.seedsq.engine.quant.Granularity;
 import com.seedsq.engine.smoothquant.QuantConfig;
 import com.seedsq.engine.smoothquant.QuantLevel;
@@ -44,14 +45,15 @@ public final class QuantizationArtifacts {
     }
 
     /**
-     * The engine's quantization config for the job: the spec's level and weight granularity, smoothing the sites a
-     * norm feeds (the paper's choice), with α from the spec or the family's default.
+     * The engine's quantization config for the job: the spec's level and weight granularity, with α from the spec or
+     * the family's default, smoothing the family's default sites: those a norm feeds where there are any (the
+     * paper's choice), every site of a post-LN encoder, whose smoothing stays explicit input scales.
      */
-    public static QuantConfig config(JobSpec spec, String family) {
-        double alpha = spec.alpha() == null ? AlphaDefaults.forFamily(family)
+    public static QuantConfig config(JobSpec spec, ModelFamily family) {
+        double alpha = spec.alpha() == null ? AlphaDefaults.forFamily(family.name())
                 : "auto".equals(spec.alpha()) ? QuantConfig.AUTO : Double.parseDouble(spec.alpha());
         Granularity weights = Granularity.valueOf(spec.weights().toUpperCase(Locale.ROOT));
-        return new QuantConfig(QuantLevel.parse(spec.level()), alpha, weights, SiteSelection.FOLDABLE,
+        return new QuantConfig(QuantLevel.parse(spec.level()), alpha, weights, SiteSelection.defaultFor(family),
                 QuantConfig.Execution.INT8);
     }
 

@@ -50,7 +50,7 @@ public class QuantizeStep extends JobStep {
         ActivationStats stats = QuantizationArtifacts.stats(ctx);
         try (LoadedModel m = LoadedModel.open(ctx.modelDir());
              VectorKernels fp = new VectorKernels()) {
-            QuantConfig config = QuantizationArtifacts.config(ctx.spec(), m.model().family().name());
+            QuantConfig config = QuantizationArtifacts.config(ctx.spec(), m.model().family());
             try (QuantizedModel qm = SmoothQuant.quantize(m.model(), stats, QuantizationArtifacts.plan(ctx), config,
                     (f, msg) -> progress.report(0.7 * f, msg))) {
                 progress.report(0.7, "measuring per-linear quantization error");

@@ -35,7 +35,7 @@ public class SmoothQuantVariants implements Variants {
             config = QuantConfig.naive();
             plan = SmoothingPlan.none();
         } else if (variant.equalsIgnoreCase(ctx.spec().level())) {
-            config = QuantizationArtifacts.config(ctx.spec(), m.model().family().name());
+            config = QuantizationArtifacts.config(ctx.spec(), m.model().family());
             plan = QuantizationArtifacts.plan(ctx);
         } else {
             throw new IllegalArgumentException("unknown variant " + variant);

@@ -37,7 +37,7 @@ public class SmoothStep extends JobStep {
     protected void run(JobContext ctx, StepProgress progress, ExecutionContext jobContext) throws Exception {
         ActivationStats stats = QuantizationArtifacts.stats(ctx);
         try (LoadedModel m = LoadedModel.open(ctx.modelDir())) {
-            QuantConfig config = QuantizationArtifacts.config(ctx.spec(), m.model().family().name());
+            QuantConfig config = QuantizationArtifacts.config(ctx.spec(), m.model().family());
             AlphaSearch.Sample sample = null;
             if (config.autoAlpha()) {
                 progress.report(0.05, "sampling calibration activations for the α search");

@@ -2,6 +2,7 @@ package com.seedsq.jobs.quantize.steps;
 
 import com.seedsq.jobs.model.DatasetText;
 import com.seedsq.jobs.model.LoadedModel;
+import com.seedsq.jobs.objective.Objective;
 import com.seedsq.jobs.quantize.JobContext;
 import com.seedsq.jobs.quantize.JobStep;
 import com.seedsq.jobs.quantize.QuantizeSteps;
@@ -50,32 +51,30 @@ public class ValidateStep extends JobStep {
         }
         progress.report(0.5, "loading the model");
         try (LoadedModel m = LoadedModel.open(ctx.modelDir())) {
-            int seqLen = spec.calibration().seqLen();
+            Objective objective = Objective.of(m);
+            int seqLen = objective.seqLen(m, spec);
             if (seqLen > m.summary().maxSeqLen()) {
                 throw new JobSpecException("calibration.seqLen", "sequence length " + seqLen
                         + " exceeds the model's maximum " + m.summary().maxSeqLen());
             }
             DatasetRecord calib = dataset(tenant, spec.calibration().datasetId(), "calibration.datasetId");
-            int calibTokens = spec.calibration().samples() * (seqLen - 1);
-            Map<String, Integer> streamTokens = new LinkedHashMap<>();
+            boolean calibChecked = false;
             for (String id : spec.evaluation().datasetIds()) {
                 DatasetRecord eval = dataset(tenant, id, "evaluation.datasetIds");
-                int stream = m.tokenizer().encode(DatasetText.read(ctx.store(), eval), true).length - 1;
-                streamTokens.put(id, stream);
-                if (id.equals(calib.id()) && spec.evaluation().maxTokens() + calibTokens > stream) {
-                    throw new JobSpecException("evaluation.maxTokens", "dataset " + id + " serves calibration and "
-                            + "evaluation but has " + stream + " tokens: " + calibTokens + " for calibration (the "
-                            + "tail) plus " + spec.evaluation().maxTokens() + " for evaluation (the head) would "
-                            + "overlap. Lower calibration.samples or evaluation.maxTokens.");
-                }
+                boolean both = id.equals(calib.id());
+                calibChecked |= both;
+                fail(objective.checkSize(m, DatasetText.read(ctx.store(), eval), spec, both, true), id);
             }
-            int calibStream = streamTokens.containsKey(calib.id()) ? streamTokens.get(calib.id())
-                    : m.tokenizer().encode(DatasetText.read(ctx.store(), calib), true).length - 1;
-            if (calibStream < calibTokens) {
-                throw new JobSpecException("calibration.samples", "calibration dataset has " + calibStream
-                        + " tokens, fewer than samples × (seqLen − 1) = " + calibTokens);
+            if (!calibChecked) {
+                fail(objective.checkSize(m, DatasetText.read(ctx.store(), calib), spec, true, false), calib.id());
             }
             jobContext.putString("model.architecture", m.summary().architecture());
+        }
+    }
+
+    private static void fail(Objective.Problem problem, String datasetId) {
+        if (problem != null) {
+            throw new JobSpecException(problem.field(), "dataset " + datasetId + ": " + problem.message());
         }
     }
 
