@@ -25,12 +25,12 @@ import java.util.WeakHashMap;
  * The INT8 GEMM in C on AVX-512 VNNI ({@code vpdpbusd}, 64 multiply-adds per instruction), called through the FFM
  * API. The Vector API cannot emit VNNI, and without it INT8 runs no faster than FP32 on this kind of CPU.
  *
- * <p>The kernel ({@code src/main/c/sq_int8_vnni.c}, whose header explains the layout) works on repacked operands:
- * the weights are repacked once per {@link Int8Weights} into panels of 4-byte K groups × {@value #DOC_PANEL}
- * columns and kept here, weakly keyed by the weights (so they go when the model goes, and all of them on
- * {@link #close}); this doubles the native kernel's weight memory, which the repacking buys speed with. The
- * activations are shifted to unsigned and interleaved once per call into a per-thread scratch buffer. Weights must
- * not change after their first product here: the packed copy would not follow.
+ * <p>The kernel ({@code src/main/c/sq_int8_vnni.c}, whose header explains the layout and why) works on repacked
+ * operands. The weights are repacked once per {@link Int8Weights} into panels of 48 columns × 4-byte K groups and
+ * kept here, weakly keyed by the weights: they go when the model goes, and all of them on {@link #close}. The packed
+ * copy costs as much memory again as the codes (N·K bytes). Weights must not change after their first product here,
+ * since the copy would not follow. The activations are shifted to unsigned and interleaved once per call into the
+ * calling thread's scratch buffer, so concurrent callers may share one kernel.
  *
  * <p>The Maven build compiles the C file with gcc into the class path; {@link #load} returns empty, with the reason
  * in {@link #unavailableReason()}, when that library, the CPU feature or the OS is missing. Downcalls are
@@ -44,8 +44,6 @@ public final class NativeInt8Gemm implements Int8Gemm {
     public static final String ENABLED_PROPERTY = "sq.int8.native";
     /** Below this many multiply-adds the caller's thread does it all: handing out work costs ~10 µs. */
     private static final long PARALLEL_MIN_WORK = 1L << 18;
-    /** The C kernel's panel width, for the class comment (checked against the library at load time). */
-    private static final int DOC_PANEL = 48;
 
     private final WorkerPool pool;
     /** Packed weights (native, 64-byte aligned), freed by the GC once their key or this kernel is gone. */
@@ -245,9 +243,6 @@ public final class NativeInt8Gemm implements Int8Gemm {
                             name + " not found in " + lib)), fd, critical);
             shape[0] = (int) handle.apply("sq_s8_panel_cols", FunctionDescriptor.of(i)).invokeExact();
             shape[1] = (int) handle.apply("sq_s8_strip_rows", FunctionDescriptor.of(i)).invokeExact();
-            if (shape[0] != DOC_PANEL) {
-                throw new IllegalStateException("library panel width " + shape[0] + ", this class says " + DOC_PANEL);
-            }
             return new MethodHandle[]{
                     handle.apply("sq_s8gemm_panels", FunctionDescriptor.ofVoid(p, p, i, i, i, i, i, p, p, p, i, p,
                             i, p)),
