@@ -21,7 +21,8 @@ import java.util.function.IntConsumer;
  * that changed in between (this one is shared; run it twice to see the noise).
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp target/classes
- * com.seedsq.engine.kernel.int8.Int8GemmBenchmark [threads]}.
+ * com.seedsq.engine.kernel.int8.Int8GemmBenchmark [threads]}; with fewer threads than cores, set
+ * {@code OMP_NUM_THREADS} to the same number for oneDNN.
  *
  * <p>Every kernel computes the same linear layer: FP32 {@code X·Wᵀ}, or INT8 codes with the fused dequantization
  * (activations already quantized per token: that pass reads M·K values, negligible next to M·N·K). GEMV (M = 1)
@@ -33,7 +34,8 @@ public final class Int8GemmBenchmark {
     /** GEMV weights in flight per kernel: beyond any L3 here. */
     private static final long GEMV_WORKING_SET = 256L << 20;
     private static final double MIN_SECONDS = 0.5;
-    private static final int REPEATS = 5;
+    /** Timed runs per candidate (best kept); more of them find the quiet windows on a loaded machine. */
+    private static final int REPEATS = Integer.getInteger("sq.bench.repeats", 5);
 
     private record Shape(int m, int k, int n) {
         double ops() {
@@ -58,6 +60,10 @@ public final class Int8GemmBenchmark {
         Optional<OneDnnGemm> oneDnn = OneDnnGemm.load();
         if (oneDnn.isEmpty()) {
             System.out.println("oneDNN (libdnnl.so.2) not found: no oneDNN comparison");
+        } else {
+            // oneDNN runs on OpenMP's threads, not ours: compare like with like by setting both
+            String omp = System.getenv("OMP_NUM_THREADS");
+            System.out.println("oneDNN threads: OMP_NUM_THREADS=" + (omp == null ? "unset (all cores)" : omp));
         }
         System.out.printf(Locale.ROOT, "%-28s %-34s %10s %10s %8s%n", "shape", "kernel", "ms/call", "GOP/s", "vs FP32");
         try (VectorKernels fp32 = new VectorKernels(threads)) {
@@ -132,7 +138,7 @@ public final class Int8GemmBenchmark {
     }
 
     /**
-     * Seconds per call of each candidate, the best of {@value #REPEATS} runs. Runs are interleaved (a run of each,
+     * Seconds per call of each candidate, the best of {@code REPEATS} runs. Runs are interleaved (a run of each,
      * then again), so that load from other processes, which comes and goes, hits all candidates alike; and the best
      * run is kept because interference only ever adds time. Each run lasts about half the warm-up, long enough to
      * average out the timer.
