@@ -42,7 +42,8 @@
 #define NR 3
 #define PW (NR * 16)
 /* gcc must unroll the loops over the register tile before it scalarizes the accumulator array; otherwise it keeps a
- * copy of every accumulator on the stack and stores it on every iteration of the K loop (measured: 2-3x slower) */
+ * copy of every accumulator on the stack and stores it on every iteration of the K loop (gcc 12; measured on the
+ * loaded VM, one thread, M = 512, K = N = 2048: best 79 GOP/s without, 716 with) */
 #define UNROLL _Pragma("GCC unroll 16")
 
 static inline int64_t kpad(int64_t k) {
