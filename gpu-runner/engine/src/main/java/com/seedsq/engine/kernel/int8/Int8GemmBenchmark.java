@@ -21,7 +21,10 @@ import java.util.function.IntConsumer;
  * that changed in between (this one is shared; run it twice to see the noise).
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp target/classes
- * com.seedsq.engine.kernel.int8.Int8GemmBenchmark [threads]}.
+ * com.seedsq.engine.kernel.int8.Int8GemmBenchmark [threads]}; with fewer threads than cores, set
+ * {@code OMP_NUM_THREADS} to the same number for oneDNN. With one thread (and {@code OMP_NUM_THREADS=1}) calls are
+ * timed by the calling thread's CPU time (see the {@code clock} field); {@code -Dsq.bench.repeats=N} sets the runs per
+ * candidate.
  *
  * <p>Every kernel computes the same linear layer: FP32 {@code X·Wᵀ}, or INT8 codes with the fused dequantization
  * (activations already quantized per token: that pass reads M·K values, negligible next to M·N·K). GEMV (M = 1)
@@ -33,7 +36,14 @@ public final class Int8GemmBenchmark {
     /** GEMV weights in flight per kernel: beyond any L3 here. */
     private static final long GEMV_WORKING_SET = 256L << 20;
     private static final double MIN_SECONDS = 0.5;
-    private static final int REPEATS = 5;
+    /**
+     * With one thread every candidate runs on the calling thread (our pools then have no workers; oneDNN needs
+     * {@code OMP_NUM_THREADS=1}), so its CPU time is the cost of the call and excludes time the scheduler gave to
+     * other processes: on a shared machine that compares kernels far more steadily than wall time. Set by main.
+     */
+    private static java.util.function.LongSupplier clock = System::nanoTime;
+    /** Timed runs per candidate (best kept); more of them find the quiet windows on a loaded machine. */
+    private static final int REPEATS = Integer.getInteger("sq.bench.repeats", 5);
 
     private record Shape(int m, int k, int n) {
         double ops() {
@@ -56,8 +66,22 @@ public final class Int8GemmBenchmark {
                 System.getProperty("java.vm.name") + " " + Runtime.version(),
                 Runtime.getRuntime().availableProcessors(), loadAverage());
         Optional<OneDnnGemm> oneDnn = OneDnnGemm.load();
+        java.lang.management.ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+        // oneDNN's OpenMP workers' CPU time would not be counted: only when it runs on this thread alone
+        boolean cpuTime = threads == 1 && cpu.isCurrentThreadCpuTimeSupported()
+                && (oneDnn.isEmpty() || "1".equals(System.getenv("OMP_NUM_THREADS")))
+                && !"1".equals(System.getenv("SQ_BENCH_WALL"));
+        if (cpuTime) {
+            clock = cpu::getCurrentThreadCpuTime;
+        }
+        System.out.println("timing: " + (cpuTime ? "CPU time of the calling thread (SQ_BENCH_WALL=1 for wall time)"
+                : "wall time") + ", best of " + REPEATS + " runs");
         if (oneDnn.isEmpty()) {
             System.out.println("oneDNN (libdnnl.so.2) not found: no oneDNN comparison");
+        } else {
+            // oneDNN runs on OpenMP's threads, not ours: compare like with like by setting both
+            String omp = System.getenv("OMP_NUM_THREADS");
+            System.out.println("oneDNN threads: OMP_NUM_THREADS=" + (omp == null ? "unset (all cores)" : omp));
         }
         System.out.printf(Locale.ROOT, "%-28s %-34s %10s %10s %8s%n", "shape", "kernel", "ms/call", "GOP/s", "vs FP32");
         try (VectorKernels fp32 = new VectorKernels(threads)) {
@@ -132,7 +156,7 @@ public final class Int8GemmBenchmark {
     }
 
     /**
-     * Seconds per call of each candidate, the best of {@value #REPEATS} runs. Runs are interleaved (a run of each,
+     * Seconds per call of each candidate, the best of {@code REPEATS} runs. Runs are interleaved (a run of each,
      * then again), so that load from other processes, which comes and goes, hits all candidates alike; and the best
      * run is kept because interference only ever adds time. Each run lasts about half the warm-up, long enough to
      * average out the timer.
@@ -142,8 +166,8 @@ public final class Int8GemmBenchmark {
         for (int c = 0; c < perRun.length; c++) {
             IntConsumer call = candidates.get(c).call();
             int calls = 0;
-            long t0 = System.nanoTime();
-            while (System.nanoTime() - t0 < MIN_SECONDS * 1e9 || calls < 3) {
+            long t0 = clock.getAsLong();
+            while (clock.getAsLong() - t0 < MIN_SECONDS * 1e9 || calls < 3) {
                 call.accept(calls++); // warm-up, and sizes a run
             }
             perRun[c] = Math.max(1, calls / 2);
@@ -153,11 +177,11 @@ public final class Int8GemmBenchmark {
         for (int r = 0; r < REPEATS; r++) {
             for (int c = 0; c < perRun.length; c++) {
                 IntConsumer call = candidates.get(c).call();
-                long start = System.nanoTime();
+                long start = clock.getAsLong();
                 for (int i = 0; i < perRun[c]; i++) {
                     call.accept(i);
                 }
-                best[c] = Math.min(best[c], (System.nanoTime() - start) / 1e9 / perRun[c]);
+                best[c] = Math.min(best[c], (clock.getAsLong() - start) / 1e9 / perRun[c]);
             }
         }
         return best;

@@ -17,28 +17,39 @@ import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Map;
 import java.util.Optional;
-import java.util.function.IntConsumer;
+import java.util.WeakHashMap;
 
 /**
  * The INT8 GEMM in C on AVX-512 VNNI ({@code vpdpbusd}, 64 multiply-adds per instruction), called through the FFM
  * API. The Vector API cannot emit VNNI, and without it INT8 runs no faster than FP32 on this kind of CPU.
  *
- * <p>The Maven build compiles {@code src/main/c/sq_int8_vnni.c} with gcc into the class path; {@link #load} returns
- * empty, with the reason in {@link #unavailableReason()}, when that library, the CPU feature or the OS is missing.
- * Downcalls are {@linkplain Linker.Option#critical critical} with heap access, so heap arrays (activations
- * quantized per call, outputs) go to C without a copy.
+ * <p>The kernel ({@code src/main/c/sq_int8_vnni.c}, whose header explains the layout and why) works on repacked
+ * operands. The weights are repacked once per {@link Int8Weights} into panels of 48 columns × 4-byte K groups and
+ * kept here, weakly keyed by the weights: they go when the model goes, and all of them on {@link #close}. The packed
+ * copy costs as much memory again as the codes (N·K bytes). Weights must not change after their first product here,
+ * since the copy would not follow. The activations are shifted to unsigned and interleaved once per call into the
+ * calling thread's scratch buffer, so concurrent callers may share one kernel.
+ *
+ * <p>The Maven build compiles the C file with gcc into the class path; {@link #load} returns empty, with the reason
+ * in {@link #unavailableReason()}, when that library, the CPU feature or the OS is missing. Downcalls are
+ * {@linkplain Linker.Option#critical critical} with heap access, so heap arrays (activations quantized per call,
+ * outputs) go to C without a copy.
  */
 public final class NativeInt8Gemm implements Int8Gemm {
 
     static final String RESOURCE = "/native/linux-x86_64/libsqint8.so";
     /** Set to {@code false} to force the Java kernel (comparisons, diagnosis). */
     public static final String ENABLED_PROPERTY = "sq.int8.native";
-
-    private static final int TILE_N = 32;
+    /** Below this many multiply-adds the caller's thread does it all: handing out work costs ~10 µs. */
     private static final long PARALLEL_MIN_WORK = 1L << 18;
 
     private final WorkerPool pool;
+    /** Packed weights (native, 64-byte aligned), freed by the GC once their key or this kernel is gone. */
+    private final Map<Int8Weights, MemorySegment> packed = new WeakHashMap<>();
+    /** Each calling thread's packed activations, grown as needed. */
+    private final ThreadLocal<MemorySegment> scratch = new ThreadLocal<>();
 
     private NativeInt8Gemm(int threads) {
         this.pool = new WorkerPool(threads);
@@ -46,7 +57,7 @@ public final class NativeInt8Gemm implements Int8Gemm {
 
     /** The native kernel, or empty when it cannot run here. */
     public static Optional<NativeInt8Gemm> load(int threads) {
-        return Library.TILE == null ? Optional.empty() : Optional.of(new NativeInt8Gemm(threads));
+        return Library.PANELS == null ? Optional.empty() : Optional.of(new NativeInt8Gemm(threads));
     }
 
     /** Why {@link #load} returns empty; null when it does not. */
@@ -63,62 +74,126 @@ public final class NativeInt8Gemm implements Int8Gemm {
     public void multiply(QuantizedMatrix a, Int8Weights w, Int8Output out) {
         out.check(a, w);
         int m = a.rows(), n = w.rows(), k = a.cols();
+        MemorySegment wp = packedWeights(w), ap = packedActivations(a);
         Call call = switch (out) {
-            case Int8Output.Int32 i -> new Call(a, w, MemorySegment.ofArray(i.acc()), MemorySegment.NULL,
+            case Int8Output.Int32 i -> new Call(ap, wp, m, n, k, MemorySegment.ofArray(i.acc()), MemorySegment.NULL,
                     MemorySegment.NULL, false, MemorySegment.NULL, false, MemorySegment.NULL);
-            case Int8Output.Dequantized d -> new Call(a, w, MemorySegment.NULL, MemorySegment.ofArray(d.out()),
-                    MemorySegment.ofArray(d.aScales()), d.aPerRow(), MemorySegment.ofArray(d.wScales()), d.wPerRow(),
+            case Int8Output.Dequantized d -> new Call(ap, wp, m, n, k, MemorySegment.NULL,
+                    MemorySegment.ofArray(d.out()), MemorySegment.ofArray(d.aScales()), d.aPerRow(),
+                    MemorySegment.ofArray(d.wScales()), d.wPerRow(),
                     d.bias() == null ? MemorySegment.NULL : MemorySegment.ofArray(d.bias()));
         };
-        int tiles = (n + TILE_N - 1) / TILE_N;
-        IntConsumer tile = t -> call.run(t * TILE_N, Math.min(n, (t + 1) * TILE_N));
+        int panels = (n + Library.PANEL_COLS - 1) / Library.PANEL_COLS;
         if ((long) m * n * k < PARALLEL_MIN_WORK) {
-            for (int t = 0; t < tiles; t++) {
-                tile.accept(t);
-            }
+            call.run(0, panels);
         } else {
-            pool.forEach(tiles, tile);
+            pool.forEach(panels, p -> call.run(p, p + 1));
         }
     }
 
-    /** The arguments of one product; {@link #run} computes the output columns of one tile. */
-    private record Call(QuantizedMatrix a, Int8Weights w, MemorySegment acc, MemorySegment out,
+    /** W in the kernel's panel layout, packed on first use. */
+    private MemorySegment packedWeights(Int8Weights w) {
+        synchronized (packed) {
+            MemorySegment p = packed.get(w);
+            if (p != null) {
+                return p;
+            }
+        }
+        // packed outside the lock: other threads' products on other weights go on meanwhile
+        int n = w.rows(), k = w.cols();
+        MemorySegment p = Arena.ofAuto().allocate(Library.call(() -> (long) Library.PACKED_W_BYTES.invokeExact(n, k)),
+                64);
+        Library.call(() -> {
+            Library.PACK_W.invokeExact(w.matrix().codes(), MemorySegment.ofArray(w.rowSums()), n, k, p);
+            return null;
+        });
+        synchronized (packed) {
+            MemorySegment raced = packed.putIfAbsent(w, p);
+            return raced == null ? p : raced;
+        }
+    }
+
+    /** A shifted to unsigned and interleaved in strips, in this thread's scratch buffer. */
+    private MemorySegment packedActivations(QuantizedMatrix a) {
+        int m = a.rows(), k = a.cols();
+        long bytes = Library.call(() -> (long) Library.PACKED_A_BYTES.invokeExact(m, k));
+        MemorySegment s = scratch.get();
+        if (s == null || s.byteSize() < bytes) {
+            s = Arena.ofAuto().allocate(Math.max(bytes, s == null ? 0 : s.byteSize() * 2), 64);
+            scratch.set(s);
+        }
+        MemorySegment target = s;
+        int strips = (m + Library.STRIP_ROWS - 1) / Library.STRIP_ROWS;
+        Library.call(() -> {
+            Library.PACK_A.invokeExact(a.codes(), m, k, 0, strips, target);
+            return null;
+        });
+        return s;
+    }
+
+    /** The arguments of one product; {@link #run} computes the output columns of panels [p0, p1). */
+    private record Call(MemorySegment a, MemorySegment w, int m, int n, int k, MemorySegment acc, MemorySegment out,
                         MemorySegment aScales, boolean aPerRow, MemorySegment wScales, boolean wPerRow,
                         MemorySegment bias) {
-        void run(int n0, int n1) {
-            try {
-                Library.TILE.invokeExact(a.codes(), w.matrix().codes(), MemorySegment.ofArray(w.rowSums()),
-                        a.rows(), w.rows(), a.cols(), n0, n1, acc, out, aScales, aPerRow ? 1 : 0, wScales,
+        void run(int p0, int p1) {
+            Library.call(() -> {
+                Library.PANELS.invokeExact(a, w, m, n, k, p0, p1, acc, out, aScales, aPerRow ? 1 : 0, wScales,
                         wPerRow ? 1 : 0, bias);
-            } catch (Throwable e) {
-                throw new IllegalStateException("native INT8 GEMM failed", e);
-            }
+                return null;
+            });
         }
     }
 
     @Override
     public void close() {
         pool.close();
+        synchronized (packed) {
+            packed.clear();
+        }
     }
 
     /** Finds and links the library once per JVM. */
     private static final class Library {
-        static final MethodHandle TILE;
+        static final MethodHandle PANELS, PACK_A, PACK_W, PACKED_A_BYTES, PACKED_W_BYTES;
+        static final int PANEL_COLS, STRIP_ROWS;
         static final String REASON;
 
         static {
-            MethodHandle handle = null;
+            MethodHandle[] h = null;
+            int[] shape = {0, 0};
             String reason;
             try {
                 reason = check();
                 if (reason == null) {
-                    handle = link(path());
+                    h = link(path(), shape);
                 }
-            } catch (IOException | URISyntaxException | RuntimeException e) {
+            } catch (Throwable e) {
                 reason = "cannot load " + RESOURCE + ": " + e;
+                h = null;
             }
-            TILE = handle;
-            REASON = handle == null ? reason : null;
+            PANELS = h == null ? null : h[0];
+            PACK_A = h == null ? null : h[1];
+            PACK_W = h == null ? null : h[2];
+            PACKED_A_BYTES = h == null ? null : h[3];
+            PACKED_W_BYTES = h == null ? null : h[4];
+            PANEL_COLS = shape[0];
+            STRIP_ROWS = shape[1];
+            REASON = h == null ? reason : null;
+        }
+
+        interface Body<T> {
+            T run() throws Throwable;
+        }
+
+        /** Runs a downcall, rethrowing what it throws (nothing, short of a linkage bug) unchecked. */
+        static <T> T call(Body<T> body) {
+            try {
+                return body.run();
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable e) {
+                throw new IllegalStateException("native INT8 GEMM failed", e);
+            }
         }
 
         /** Null when the platform can run the kernel, else why not. */
@@ -157,13 +232,24 @@ public final class NativeInt8Gemm implements Int8Gemm {
             return tmp;
         }
 
-        private static MethodHandle link(Path lib) {
+        /** The downcall handles (panels, pack A, pack W, their sizes); the tile shape goes into {@code shape}. */
+        private static MethodHandle[] link(Path lib, int[] shape) throws Throwable {
             Linker linker = Linker.nativeLinker();
-            MemorySegment symbol = SymbolLookup.libraryLookup(lib, Arena.global()).find("sq_s8gemm_tile")
-                    .orElseThrow(() -> new IllegalStateException("sq_s8gemm_tile not found in " + lib));
-            ValueLayout p = ValueLayout.ADDRESS, i = ValueLayout.JAVA_INT;
-            FunctionDescriptor fd = FunctionDescriptor.ofVoid(p, p, p, i, i, i, i, i, p, p, p, i, p, i, p);
-            return linker.downcallHandle(symbol, fd, Linker.Option.critical(true));
+            SymbolLookup symbols = SymbolLookup.libraryLookup(lib, Arena.global());
+            ValueLayout p = ValueLayout.ADDRESS, i = ValueLayout.JAVA_INT, l = ValueLayout.JAVA_LONG;
+            Linker.Option critical = Linker.Option.critical(true);
+            java.util.function.BiFunction<String, FunctionDescriptor, MethodHandle> handle = (name, fd) ->
+                    linker.downcallHandle(symbols.find(name).orElseThrow(() -> new IllegalStateException(
+                            name + " not found in " + lib)), fd, critical);
+            shape[0] = (int) handle.apply("sq_s8_panel_cols", FunctionDescriptor.of(i)).invokeExact();
+            shape[1] = (int) handle.apply("sq_s8_strip_rows", FunctionDescriptor.of(i)).invokeExact();
+            return new MethodHandle[]{
+                    handle.apply("sq_s8gemm_panels", FunctionDescriptor.ofVoid(p, p, i, i, i, i, i, p, p, p, i, p,
+                            i, p)),
+                    handle.apply("sq_s8_pack_a", FunctionDescriptor.ofVoid(p, i, i, i, i, p)),
+                    handle.apply("sq_s8_pack_w", FunctionDescriptor.ofVoid(p, p, i, i, p)),
+                    handle.apply("sq_s8_packed_a_bytes", FunctionDescriptor.of(l, i, i)),
+                    handle.apply("sq_s8_packed_w_bytes", FunctionDescriptor.of(l, i, i))};
         }
     }
 }

@@ -88,6 +88,79 @@ class Int8GemmTest {
     }
 
     @Test
+    void everyStripTailAndPanelEdgeOfTheNativeLayoutMatchesExactly() {
+        // the native kernel tiles 8 rows x 48 columns (three 16-column vectors) over 4-byte K groups, and decodes
+        // (M = 1) four groups at a time: every row tail 1..7 past 0, 1 and 2 full strips, columns just short of,
+        // at and past a vector and a panel, and K tails of every residue mod 4 and mod 16
+        Random rnd = new Random(44);
+        int[] ns = {1, 15, 16, 17, 47, 48, 49, 95, 97};
+        int[] ks = {1, 2, 3, 4, 5, 6, 13, 16, 17, 30, 67};
+        int trial = 0;
+        for (int m = 1; m <= 23; m++) {
+            for (int n : ns) {
+                check(m, n, ks[trial++ % ks.length], rnd, false);
+            }
+        }
+    }
+
+    @Test
+    void packedWeightsAreReusedAcrossCallsAndNeverConfused() {
+        // the native kernel caches each Int8Weights' repacked copy: the same weights with new activations, and
+        // several weight matrices of the same shape alternating, must each give their own product
+        Random rnd = new Random(45);
+        List<Int8Weights> ws = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            ws.add(Int8Weights.of(randomCodes(50, 70, rnd, false, -127, Granularity.CHANNEL)));
+        }
+        for (int round = 0; round < 4; round++) {
+            for (Int8Weights w : ws) {
+                QuantizedMatrix a = randomCodes(1 + rnd.nextInt(12), 70, rnd, false, Byte.MIN_VALUE,
+                        Granularity.TOKEN);
+                int[] expected = new int[a.rows() * w.rows()];
+                REFERENCE.multiplyInt32(a, w, expected);
+                for (Int8Gemm g : FAST) {
+                    int[] acc = new int[expected.length];
+                    g.multiplyInt32(a, w, acc);
+                    assertArrayEquals(expected, acc, g.name() + " round " + round);
+                }
+            }
+        }
+    }
+
+    @Test
+    void concurrentCallersOnOneKernelDoNotShareScratch() throws Exception {
+        // one kernel per process is shared by every caller: the native one packs activations into a per-thread
+        // buffer, so two threads multiplying different shapes at once must not see each other's rows
+        Random rnd = new Random(46);
+        Int8Weights w = Int8Weights.of(randomCodes(130, 300, rnd, false, -127, Granularity.CHANNEL));
+        QuantizedMatrix[] as = {randomCodes(37, 300, rnd, false, Byte.MIN_VALUE, Granularity.TOKEN),
+                randomCodes(5, 300, rnd, false, Byte.MIN_VALUE, Granularity.TOKEN)};
+        int[][] expected = new int[2][];
+        for (int t = 0; t < 2; t++) {
+            expected[t] = new int[as[t].rows() * w.rows()];
+            REFERENCE.multiplyInt32(as[t], w, expected[t]);
+        }
+        for (Int8Gemm g : FAST) {
+            try (java.util.concurrent.ExecutorService ex = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+                List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
+                for (int t = 0; t < 2; t++) {
+                    int which = t;
+                    fs.add(ex.submit(() -> {
+                        for (int i = 0; i < 200; i++) {
+                            int[] acc = new int[expected[which].length];
+                            g.multiplyInt32(as[which], w, acc);
+                            assertArrayEquals(expected[which], acc, g.name() + " thread " + which + " call " + i);
+                        }
+                    }));
+                }
+                for (java.util.concurrent.Future<?> f : fs) {
+                    f.get();
+                }
+            }
+        }
+    }
+
+    @Test
     void rejectsOutputsThatDoNotFitInsteadOfWritingPastThem() {
         Random rnd = new Random(3);
         QuantizedMatrix a = randomCodes(3, 70, rnd, false, -127, Granularity.TOKEN);
