@@ -17,23 +17,31 @@ import java.util.Random;
  * Latency of the FP forward pass on a random LLaMA-shaped model, next to the GEMM ceiling of the same kernel:
  * prefill tokens/s (and the GFLOP/s it implies) and decode ms/token, for F32 and F16 weights.
  *
- * <pre>java --add-modules jdk.incubator.vector -cp ... com.seedsq.engine.bench.Benchmark [dim] [layers] [prompt]</pre>
+ * <pre>java --add-modules jdk.incubator.vector -cp ... com.seedsq.engine.bench.Benchmark [dim] [layers] [prompt]
+ * java ... com.seedsq.engine.bench.Benchmark 1b [prompt]</pre>
  * Defaults: dim 1024, 4 layers, 8 heads (4 KV heads), FFN 2816, vocab 8192, prompt 256 tokens, 32 decode steps.
+ * {@code 1b}: TinyLlama-1.1B's shape (dim 2048, 22 layers, 32 heads over 4 KV heads, FFN 5632, vocab 32000, 1.1 B
+ * parameters; 4.4 GB off-heap in F32), prompt 128. The GEMM ceiling is printed next to oneDNN's {@code sgemm} on
+ * the same shape when {@code libdnnl.so.2} is on the loader path.
  */
 public final class Benchmark {
 
     public static void main(String[] args) {
-        int dim = args.length > 0 ? Integer.parseInt(args[0]) : 1024;
-        int layers = args.length > 1 ? Integer.parseInt(args[1]) : 4;
-        int prompt = args.length > 2 ? Integer.parseInt(args[2]) : 256;
+        boolean oneB = args.length > 0 && args[0].equalsIgnoreCase("1b");
+        int dim = oneB ? 2048 : args.length > 0 ? Integer.parseInt(args[0]) : 1024;
+        int layers = oneB ? 22 : args.length > 1 ? Integer.parseInt(args[1]) : 4;
+        int prompt = oneB ? (args.length > 1 ? Integer.parseInt(args[1]) : 128)
+                : args.length > 2 ? Integer.parseInt(args[2]) : 256;
         int decode = 32;
-        int heads = Math.max(1, dim / 128);
-        int ffn = (int) Math.round(dim * 8 / 3.0 / 64) * 64;
-        ModelConfig c = new ModelConfig(dim, layers, heads, Math.max(1, heads / 2), dim / heads, ffn, 8192,
+        int heads = oneB ? 32 : Math.max(1, dim / 128);
+        int kvHeads = oneB ? 4 : Math.max(1, heads / 2);
+        int ffn = oneB ? 5632 : (int) Math.round(dim * 8 / 3.0 / 64) * 64;
+        ModelConfig c = new ModelConfig(dim, layers, heads, kvHeads, dim / heads, ffn, oneB ? 32000 : 8192,
                 prompt + decode, 1e-5f, 10000f, false);
         try (VectorKernels k = new VectorKernels()) {
-            System.out.printf("machine: %d threads, %s; model: dim %d, %d layers, %d heads (%d kv), ffn %d, vocab %d%n",
-                    k.threads(), System.getProperty("os.arch"), dim, layers, heads, c.kvHeads(), ffn, c.vocabSize());
+            System.out.printf("machine: %d threads, %s; model: dim %d, %d layers, %d heads (%d kv), ffn %d, vocab %d,"
+                            + " %.2f B parameters%n", k.threads(), System.getProperty("os.arch"), dim, layers, heads,
+                    c.kvHeads(), ffn, c.vocabSize(), parameters(c) / 1e9);
             gemmCeiling(k, dim);
             for (DType dt : new DType[]{DType.F32, DType.F16}) {
                 try (RandomWeights w = new RandomWeights(Families.LLAMA, c, dt, 42)) {
@@ -43,7 +51,17 @@ public final class Benchmark {
         }
     }
 
-    /** Our matmul on a compute-bound shape (activations [256, K] x weights [N, K], in cache-friendly tiles). */
+    /** Parameters of a LLaMA-shaped config (untied classifier). */
+    static long parameters(ModelConfig c) {
+        long d = c.hiddenSize();
+        long perLayer = 2 * d * c.qDim() + 2 * d * c.kvDim() + 3 * d * c.intermediateSize() + 2 * d;
+        return c.layers() * perLayer + 2L * c.vocabSize() * d + d;
+    }
+
+    /**
+     * Our matmul on a compute-bound shape (activations [256, K] x weights [N, K], in cache-friendly tiles), and
+     * oneDNN's sgemm on the same shape and data when the library is there.
+     */
     private static void gemmCeiling(VectorKernels k, int dim) {
         int m = 256, n = dim, kk = dim;
         Random rnd = new Random(1);
@@ -70,6 +88,26 @@ public final class Benchmark {
             }, 6) / calls;
             double best = 2.0 * m * n * kk / seconds / 1e9;
             System.out.printf("GEMM ceiling (F32, [%d,%d] x [%d,%d]^T): %.1f GFLOP/s%n", m, kk, n, kk, best);
+            var dnnl = OneDnnSgemm.load();
+            if (dnnl.isEmpty()) {
+                System.out.println("oneDNN sgemm: libdnnl.so.2 not on the loader path (e.g. apt install libdnnl2), "
+                        + "skipped");
+                return;
+            }
+            float[] ref = new float[m * n];
+            dnnl.get().matmul(x, m, seg, n, kk, ref);
+            double maxRel = 0;
+            for (int i = 0; i < ref.length; i++) {
+                maxRel = Math.max(maxRel, Math.abs(ref[i] - out[i]) / Math.max(1, Math.abs(ref[i])));
+            }
+            double refSeconds = bestOf(() -> {
+                for (int i = 0; i < calls; i++) {
+                    dnnl.get().matmul(x, m, seg, n, kk, ref);
+                }
+            }, 6) / calls;
+            double refBest = 2.0 * m * n * kk / refSeconds / 1e9;
+            System.out.printf("oneDNN sgemm, same shape: %.1f GFLOP/s (ours = %.2f x oneDNN; results agree to %.1e)%n",
+                    refBest, best / refBest, maxRel);
         }
     }
 

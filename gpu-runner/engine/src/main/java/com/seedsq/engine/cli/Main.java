@@ -38,6 +38,7 @@ public final class Main {
                     to a Hugging Face BERT directory (model.safetensors, config.json, vocab.txt)
             sq generate MODEL [--tokenizer F] [--prompt TEXT] [--steps N] [--json]
             sq bench [DIM [LAYERS [PROMPT]]]   FP32/FP16 prefill and decode on a random LLaMA-shaped model
+            sq bench 1b [PROMPT]               the same at TinyLlama-1.1B's shape (4.4 GB of F32 weights)
             """ + QuantizeCommand.HELP + """
             MODEL: a llama2.c v0 checkpoint (.bin); its tokenizer defaults to tok512.bin or tokenizer.bin beside it.
             A LLaMA GGUF uses its embedded tokenizer; a Hugging Face directory (llama, mistral, qwen2, opt, gpt2,

@@ -9,6 +9,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.function.IntConsumer;
 
@@ -88,6 +89,25 @@ public final class VectorKernels extends ScalarKernels {
         }
     }
 
+    /**
+     * Widen F16/BF16 tiles through plain arrays ({@link Matrix#widenRows}: C2 turns the loop into vcvtph2ps) and a
+     * bulk copy, instead of {@link #widen}'s Vector API bit trick. {@code -Dsq.f16.widen=vector|array} picks one
+     * so the benchmark can compare both on the same machine.
+     */
+    static final boolean ARRAY_WIDEN = !"vector".equals(System.getProperty("sq.f16.widen", "array"));
+    private static final ThreadLocal<float[]> WIDENED = ThreadLocal.withInitial(() -> new float[0]);
+
+    static void widenViaArrays(Matrix w, int from, int to, MemorySegment dst) {
+        int count = (to - from) * w.cols();
+        float[] f = WIDENED.get();
+        if (f.length < count) {
+            f = new float[count];
+            WIDENED.set(f);
+        }
+        w.widenRows(from, to, f);
+        MemorySegment.copy(f, 0, dst, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE), 0, count);
+    }
+
     public VectorKernels(int threads) {
         this.pool = new WorkerPool(threads);
     }
@@ -118,7 +138,11 @@ public final class VectorKernels extends ScalarKernels {
                 // widen the tile once into an off-heap scratch (L2-resident), which the block kernels then read
                 // through the same native-segment path as mapped F32 weights
                 MemorySegment tileF32 = scratch.get().ensure(TILE_N * k);
-                widen(w, n0, n1, tileF32);
+                if (ARRAY_WIDEN) {
+                    widenViaArrays(w, n0, n1, tileF32);
+                } else {
+                    widen(w, n0, n1, tileF32);
+                }
                 tile(x, m, k, tileF32, 0, n0, n1, out, n);
             }
         };

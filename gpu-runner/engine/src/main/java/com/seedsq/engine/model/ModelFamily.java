@@ -13,7 +13,8 @@ import java.util.Map;
  * @param architecture       the architecture it implements, e.g. {@code llama} (variants differ in layout only)
  * @param tensorNames        name pattern per role; per-layer roles contain {@code {l}}; optional roles (biases,
  *                           LM head when tied) are simply used when the checkpoint has them
- * @param parallelAttention  {@code x + attn(norm(x)) + mlp(norm(x))} with one shared norm (GPT-J, Falcon, NeoX)
+ * @param parallelAttention  {@code x + attn(norm(x)) + mlp(norm(x))}: one shared norm (Falcon-7B, GPT-J), or the
+ *                           MLP's own norm when the checkpoint has an FFN_NORM tensor (GPT-NeoX, Falcon-40B)
  * @param causal             decoder (true) or encoder (false, BERT)
  * @param smoothing          SmoothQuant sites: which norm feeds which linears
  * @param layout             how the checkpoint stores what the roles name (fused q/k/v, [in, out] weights, a

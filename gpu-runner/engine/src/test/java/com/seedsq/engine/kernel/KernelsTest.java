@@ -88,17 +88,26 @@ class KernelsTest {
         }
     }
 
-    /** The vector F16/BF16 widening equals Float.float16ToFloat / the BF16 shift for all 65,536 codes. */
+    /**
+     * Both F16/BF16 tile widenings (the Vector API bit trick and the array path) equal Float.float16ToFloat / the
+     * BF16 shift for all 65,536 codes.
+     */
     @Test
     void vectorWideningIsExactForEveryCode() {
         MemorySegment codes = MemorySegment.ofArray(new short[65536]);
         for (int i = 0; i < 65536; i++) {
             codes.setAtIndex(ValueLayout.JAVA_SHORT, i, (short) i);
         }
-        for (DType dt : new DType[]{DType.F16, DType.BF16}) {
+        for (int p = 0; p < 4; p++) {
+            int path = p / 2;
+            DType dt = p % 2 == 0 ? DType.F16 : DType.BF16;
             Matrix w = new Matrix("all", dt, 256, 256, codes);
             MemorySegment out = MemorySegment.ofArray(new float[65536]);
-            VectorKernels.widen(w, 0, 256, out);
+            if (path == 0) {
+                VectorKernels.widen(w, 0, 256, out);
+            } else {
+                VectorKernels.widenViaArrays(w, 0, 256, out);
+            }
             for (int i = 0; i < 65536; i++) {
                 float expected = w.get(i / 256, i % 256);
                 float got = out.getAtIndex(ValueLayout.JAVA_FLOAT, i);

@@ -70,14 +70,23 @@ public final class SafetensorsHeader {
         }
         Map<String, String> metadata = new LinkedHashMap<>();
         List<SafetensorsEntry> list = new ArrayList<>();
+        List<SafetensorsEntry> all = new ArrayList<>();
         for (Map.Entry<String, JsonNode> e : root.properties()) {
             if (e.getKey().equals(METADATA_KEY)) {
                 readMetadata(file, e.getValue(), metadata);
             } else {
-                list.add(readEntry(file, e.getKey(), e.getValue(), dataBytes));
+                // BOOL tensors are attention-mask buffers some checkpoints carry (GPT-NeoX's attention.bias); no
+                // weight is boolean, so they are validated like any entry and then left out
+                JsonNode dt = e.getValue().get("dtype");
+                boolean mask = dt != null && dt.isString() && dt.asString().equals("BOOL");
+                SafetensorsEntry entry = readEntry(file, e.getKey(), e.getValue(), dataBytes, mask);
+                all.add(entry);
+                if (!mask) {
+                    list.add(entry);
+                }
             }
         }
-        checkTiling(file, list, dataBytes);
+        checkTiling(file, all, dataBytes);
         Map<String, SafetensorsEntry> byName = new LinkedHashMap<>();
         for (SafetensorsEntry entry : list) {
             byName.put(entry.name(), entry);
@@ -98,7 +107,7 @@ public final class SafetensorsHeader {
         }
     }
 
-    private static SafetensorsEntry readEntry(Path file, String name, JsonNode node, long dataBytes) {
+    private static SafetensorsEntry readEntry(Path file, String name, JsonNode node, long dataBytes, boolean mask) {
         if (!node.isObject()) {
             throw new ModelFormatException(file, name, "header entry must be an object with dtype, shape, data_offsets");
         }
@@ -106,7 +115,7 @@ public final class SafetensorsHeader {
         if (dtypeNode == null || !dtypeNode.isString()) {
             throw new ModelFormatException(file, name, "missing or non-string 'dtype'");
         }
-        DType dtype = parseDType(file, name, dtypeNode.asString());
+        DType dtype = mask ? DType.I8 : parseDType(file, name, dtypeNode.asString()); // BOOL: one byte, like I8
         long[] shape = readLongs(file, name, node.get("shape"), "shape", -1);
         long[] offsets = readLongs(file, name, node.get("data_offsets"), "data_offsets", 2);
         long begin = offsets[0];

@@ -127,6 +127,19 @@ class SafetensorsTest {
         assertTrue(e.getMessage().contains("unsupported dtype 'F64'"), e.getMessage());
     }
 
+    /** A BOOL mask buffer (GPT-NeoX's attention.bias) is validated and left out; the weights beside it load. */
+    @Test
+    void boolBuffersAreSkipped() throws IOException {
+        Path f = raw("{\"mask\":{\"dtype\":\"BOOL\",\"shape\":[2,2],\"data_offsets\":[0,4]},"
+                + "\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8, -1);
+        try (SafetensorsFile st = SafetensorsFile.open(f)) {
+            assertEquals(java.util.Set.of("w"), st.names());
+        }
+        Path bad = raw("{\"mask\":{\"dtype\":\"BOOL\",\"shape\":[2,2],\"data_offsets\":[0,3]}}", 3, -1);
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> SafetensorsFile.open(bad));
+        assertEquals("mask", e.tensor());
+    }
+
     @Test
     void offsetsPastTheEnd() throws IOException {
         Path f = raw("{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", 8, -1);
