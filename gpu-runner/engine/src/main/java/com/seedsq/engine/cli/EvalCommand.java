@@ -236,7 +236,7 @@ final class EvalCommand {
         ActivationStats stats = SmoothQuant.calibrate(model, windows, null,
                 ProgressListener.printing(err, "sq calib"));
         AlphaSearch.Sample sample = config.autoAlpha()
-                ? SmoothQuant.sampleActivations(model, windows, SmoothQuant.AUTO_SAMPLE_ROWS) : null;
+                ? SmoothQuant.sampleActivations(model, windows, SmoothQuant.autoSampleRows(model)) : null;
         return eval.run(config, stats, sample);
     }
 

@@ -16,7 +16,9 @@ import com.seedsq.engine.smoothquant.SiteSelection;
 import com.seedsq.engine.smoothquant.SmoothQuant;
 import com.seedsq.engine.smoothquant.SmoothQuantReport;
 import com.seedsq.engine.smoothquant.Variant;
+import com.seedsq.engine.dataset.MlmSequences;
 import com.seedsq.engine.tokenizer.sentencepiece.SentencePieceTokenizer;
+import com.seedsq.engine.tokenizer.wordpiece.WordPieceTokenizer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,9 +37,11 @@ import java.util.Locale;
 final class QuantizeCommand {
 
     static final String HELP = """
-            sq quantize MODEL [--tokenizer F] --calib FILE [--calib-tokens N (default 64 windows)] [--seq-len 256]
-                    [--alpha A|auto (default 0.5)] [--level O1|O2|O3|naive (default O1)] [--weights tensor|channel]
-                    [--eval FILE (default: the calibration file)] [--max-tokens N (default 32640)] [--out DIR] [--json]
+            sq quantize MODEL [--tokenizer F] --calib FILE [--alpha A|auto (default 0.5)] [--level O1|O2|O3|naive (O1)]
+                    [--weights tensor|channel] [--sites foldable|all|none|attn_in,... (default: foldable, or all where
+                    none fold)] [--eval FILE (default: the calibration file)] [--out DIR] [--json]
+                    decoders (perplexity): [--calib-tokens N (default 64 windows)] [--seq-len 256] [--max-tokens 32640]
+                    masked LMs (BERT, accuracy + pseudo-perplexity): [--calib-sequences 128] [--sequences 128]
             """;
 
     private QuantizeCommand() {
@@ -47,7 +51,16 @@ final class QuantizeCommand {
     /** @param tokenizer the tokenizer file, or null to use the one embedded in the checkpoint (GGUF) */
     static SmoothQuantReport run(Args a, Model model, Path tokenizer) {
         a.allowOnly(java.util.Set.of("tokenizer", "calib", "calib-tokens", "seq-len", "alpha", "level", "weights",
-                "eval", "max-tokens", "out", "json"));
+                "eval", "max-tokens", "out", "json", "sites", "calib-sequences", "sequences"));
+        if (!model.family().causal()) {
+            return runMaskedLm(a, model, tokenizer);
+        }
+        for (String o : List.of("calib-sequences", "sequences")) {
+            if (a.option(o, null) != null) {
+                throw new UsageException("quantize: --" + o + " is for masked LMs; decoders take --calib-tokens and "
+                        + "--max-tokens");
+            }
+        }
         SentencePieceTokenizer tok = tokenizer != null ? SentencePieceTokenizer.load(tokenizer)
                 : model.embeddedTokenizer().orElseThrow();
         String calibText = read(a.required("calib"));
@@ -58,36 +71,86 @@ final class QuantizeCommand {
         String alphaText = a.option("alpha", "0.5").toLowerCase(Locale.ROOT);
         double alpha = alphaText.equals("auto") ? QuantConfig.AUTO : parseAlpha(alphaText);
         QuantLevel level = parseLevel(a.option("level", "O1"));
-        Granularity weights = Granularity.valueOf(a.option("weights", "tensor").toUpperCase(Locale.ROOT));
-        if (weights == Granularity.TOKEN) {
-            throw new UsageException("--weights must be tensor or channel");
-        }
-        List<Variant> variants = new ArrayList<>(List.of(Variant.FP32, Variant.NAIVE));
-        if (level != QuantLevel.NAIVE) {
-            variants.add(Variant.valueOf(level.name()));
-        }
+        Granularity weights = parseWeights(a.option("weights", "tensor"));
+        SiteSelection sites = EvalCommand.parseSites(a, model);
         var spec = new SmoothQuant.ReportSpec(new EvalSpec(seqLen, a.intOption("max-tokens", 32_640)), calib, alpha,
-                weights, SiteSelection.FOLDABLE, variants, 4, QuantConfig.Execution.INT8);
+                weights, sites, variants(level), 4, QuantConfig.Execution.INT8);
         Path out = a.option("out", null) == null ? null : Path.of(a.option("out", null));
         Path cache = out == null ? null : out.resolveSibling(out.getFileName() + ".stats-cache");
         ProgressListener progress = ProgressListener.stderr();
         SmoothQuantReport report = SmoothQuant.report(model, tok, evalText, calibText, spec, cache, progress);
         if (out != null) {
-            export(model, tok, tokenizer, calibText, calib, new QuantConfig(level, alpha, weights,
-                    SiteSelection.FOLDABLE, QuantConfig.Execution.INT8), cache, out, progress);
+            int[] ids = tok.encode(calibText, true);
+            export(model, tokenizer, calib.windows(ids, tok.bos()), new QuantConfig(level, alpha, weights, sites,
+                    QuantConfig.Execution.INT8), cache, out, progress);
         }
         return report;
     }
 
-    private static void export(Model model, SentencePieceTokenizer tok, Path tokenizer, String calibText,
-                               CalibrationSpec calib, QuantConfig config, Path cache, Path out,
+    /**
+     * BERT: evaluation on the first {@code --sequences} framed blocks of the evaluation text, calibration on the last
+     * {@code --calib-sequences} full blocks of the calibration text; rows carry masked-LM accuracy and
+     * pseudo-perplexity.
+     */
+    private static SmoothQuantReport runMaskedLm(Args a, Model model, Path tokenizer) {
+        for (String o : List.of("calib-tokens", "seq-len", "max-tokens")) {
+            if (a.option(o, null) != null) {
+                throw new UsageException("quantize: --" + o + " is for decoders; masked LMs take --calib-sequences "
+                        + "and --sequences");
+            }
+        }
+        WordPieceTokenizer tok = WordPieceTokenizer.load(tokenizer);
+        MlmSequences.Specials specials = MlmSequences.Specials.of(tok);
+        String calibText = read(a.required("calib"));
+        String evalFile = a.option("eval", null);
+        int[] calibStream = tok.encode(calibText, false);
+        int[] evalStream = evalFile == null ? calibStream : tok.encode(read(evalFile), false);
+        int n = a.intOption("sequences", 128), c = a.intOption("calib-sequences", 128);
+        int evalBlocks = MlmSequences.blockCount(evalStream.length, MlmSequences.BLOCK);
+        int calibBlocks = MlmSequences.blockCount(calibStream.length, MlmSequences.BLOCK);
+        if (n < 1 || n > evalBlocks || c < 1 || c > calibBlocks) {
+            throw new UsageException("quantize: --sequences must be in [1, " + evalBlocks + "] and --calib-sequences in "
+                    + "[1, " + calibBlocks + "], got " + n + " and " + c);
+        }
+        if (evalFile == null && n > calibBlocks - c) {
+            throw new UsageException("quantize: evaluation (blocks 0.." + (n - 1) + ") and calibration (the last " + c
+                    + " of " + calibBlocks + " blocks) overlap; use fewer sequences or --eval FILE");
+        }
+        String alphaText = a.option("alpha", "0.5").toLowerCase(Locale.ROOT);
+        double alpha = alphaText.equals("auto") ? QuantConfig.AUTO : parseAlpha(alphaText);
+        QuantLevel level = parseLevel(a.option("level", "O1"));
+        Granularity weights = parseWeights(a.option("weights", "tensor"));
+        SiteSelection sites = EvalCommand.parseSites(a, model);
+        List<int[]> calibration = MlmSequences.calibration(calibStream, c, specials);
+        var spec = new SmoothQuant.ReportSpec(new EvalSpec(MlmSequences.BLOCK + 2, 0),
+                new CalibrationSpec(c, MlmSequences.BLOCK + 2), alpha, weights, sites, variants(level), 4,
+                QuantConfig.Execution.INT8);
+        Path out = a.option("out", null) == null ? null : Path.of(a.option("out", null));
+        Path cache = out == null ? null : out.resolveSibling(out.getFileName() + ".stats-cache");
+        ProgressListener progress = ProgressListener.stderr();
+        SmoothQuantReport report = SmoothQuant.reportMlm(model, MlmSequences.evaluation(evalStream, n, specials),
+                calibration, spec, cache, progress);
+        if (out != null) {
+            export(model, tokenizer, calibration.toArray(int[][]::new), new QuantConfig(level, alpha, weights, sites,
+                    QuantConfig.Execution.INT8), cache, out, progress);
+        }
+        return report;
+    }
+
+    private static List<Variant> variants(QuantLevel level) {
+        List<Variant> variants = new ArrayList<>(List.of(Variant.FP32, Variant.NAIVE));
+        if (level != QuantLevel.NAIVE) {
+            variants.add(Variant.valueOf(level.name()));
+        }
+        return variants;
+    }
+
+    private static void export(Model model, Path tokenizer, int[][] windows, QuantConfig config, Path cache, Path out,
                                ProgressListener progress) {
-        int[] ids = tok.encode(calibText, true);
         // Cached by the report run above, so this is a lookup, not a second calibration.
-        ActivationStats stats = SmoothQuant.calibrate(model, ids, tok.bos(), calib, new StatsCache(cache), progress);
+        ActivationStats stats = SmoothQuant.calibrate(model, windows, new StatsCache(cache), progress);
         AlphaSearch.Sample sample = config.autoAlpha()
-                ? SmoothQuant.sampleActivations(model, calib.windows(ids, tok.bos()), SmoothQuant.AUTO_SAMPLE_ROWS)
-                : null;
+                ? SmoothQuant.sampleActivations(model, windows, SmoothQuant.autoSampleRows(model)) : null;
         try (QuantizedModel qm = SmoothQuant.quantize(model, stats, sample, config, progress)) {
             // an embedded vocabulary (GGUF) has no file to copy; the export then carries none
             Int8Export.write(qm, out, tokenizer == null ? List.of() : List.of(tokenizer), stats);

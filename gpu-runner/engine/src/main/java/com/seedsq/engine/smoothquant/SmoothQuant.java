@@ -195,6 +195,15 @@ public final class SmoothQuant {
     public static final int AUTO_SAMPLE_ROWS = 1024;
 
     /**
+     * Rows per site for α = auto on this model: {@link #AUTO_SAMPLE_ROWS}, but 256 (two 128-token sequences) for
+     * encoders, whose search is the per-site local error over every linear's full output: on BERT-base that is
+     * ~4 TFLOP per level with 1024 rows, too slow here, and BERT's outlier channels show in every token.
+     */
+    public static int autoSampleRows(Model model) {
+        return model.family().causal() ? AUTO_SAMPLE_ROWS : 256;
+    }
+
+    /**
      * Keeps calibration activations for α = auto: runs (the first) {@code windows} through the FP model, keeping up
      * to {@code maxRowsPerSite} input rows per site.
      */
@@ -457,7 +466,7 @@ public final class SmoothQuant {
         ActivationStats stats = calibrate(model, calibWindows, cacheDir == null ? null : new StatsCache(cacheDir),
                 progress.range(0, calibShare));
         boolean auto = Double.isNaN(spec.alpha());
-        AlphaSearch.Sample sample = auto ? sampleActivations(model, calibWindows, AUTO_SAMPLE_ROWS) : null;
+        AlphaSearch.Sample sample = auto ? sampleActivations(model, calibWindows, autoSampleRows(model)) : null;
         List<VariantResult> rows = new ArrayList<>();
         List<LinearError> errors = List.of();
         String errorLevel = null;
