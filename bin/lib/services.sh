@@ -70,3 +70,12 @@ sq_ensure_chromium() {
     sq_apt_install chromium chromium-driver || return 1
   fi
 }
+
+# oneDNN (libdnnl.so.2): the reference library the INT8 kernel tests cross-check against and the benchmarks compare
+# with. Optional: without it those checks skip with a message, so a failed install does not stop the tests.
+sq_ensure_onednn() {
+  if ! ldconfig -p 2>/dev/null | grep -q 'libdnnl\.so\.2'; then
+    echo "installing Debian libdnnl2 (oneDNN, the INT8/FP32 GEMM reference)"
+    sq_apt_install libdnnl2 || echo "note: oneDNN not installed; the oneDNN cross-checks will be skipped"
+  fi
+}
