@@ -6,6 +6,8 @@ import com.seedsq.engine.format.WeightSource;
 import com.seedsq.engine.format.hf.HfCheckpoint;
 import com.seedsq.engine.format.safetensors.SafetensorsWriter;
 import com.seedsq.engine.model.Families;
+import com.seedsq.engine.model.LayoutView;
+import com.seedsq.engine.model.WeightLayout;
 import com.seedsq.engine.model.Model;
 import com.seedsq.engine.model.ModelConfig;
 import com.seedsq.engine.model.ModelFamily;
@@ -127,6 +129,14 @@ public final class Int8Export {
         ModelFamily family = model.family();
         ModelConfig c = model.config();
         QuantConfig qc = qm.config();
+        WeightLayout layout = family.layout();
+        if (layout.qkv() != WeightLayout.QkvPacking.SEPARATE || !layout.transposed().isEmpty()) {
+            // the INT8 parts would have to be fused (and Conv1D transposed) back into the HF layout, and per-tensor
+            // scales of q, k and v cannot share one fused tensor: refuse rather than write a checkpoint HF cannot load
+            throw new UnsupportedOperationException("INT8 export of the " + family.name() + " family in its Hugging "
+                    + "Face layout (fused query_key_value or Conv1D weights) is not implemented; the quantized model "
+                    + "runs in the engine");
+        }
         boolean permute = family.positions() == PositionKind.ROPE_INTERLEAVED;
         Map<String, int[]> perms = permute ? qkPermutations(family, c) : Map.of();
         Map<String, String> hfNames = hfLlamaNames(family, c);
@@ -156,6 +166,9 @@ public final class Int8Export {
                     st.addF32(out, t.shape(), RowPermutation.gather(t.toFloatArray(), perm,
                             (int) (t.elementCount() / perm.length)));
                 } else {
+                    if (model.weights() instanceof LayoutView view && view.trimmed(name)) {
+                        t = view.asStored(name); // OPT's whole position table, offset rows included
+                    }
                     st.add(out, t.dtype(), t.shape(), t.data());
                 }
             }

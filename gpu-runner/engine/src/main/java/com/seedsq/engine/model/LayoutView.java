@@ -198,6 +198,25 @@ public final class LayoutView implements WeightSource {
         return new TensorData(name, fused.dtype(), shape, dst);
     }
 
+    /** Whether the layout drops leading rows of {@code name} (OPT's position table). */
+    public boolean trimmed(String name) {
+        return skipRows.keySet().stream().anyMatch(p -> p.matcher(name).matches());
+    }
+
+    /**
+     * {@code name}'s tensor as the checkpoint stores it (no rows skipped), under {@code name}: what an export in the
+     * source layout writes. Only for tensors that pass through; q/k/v parts and transposed weights have no stored
+     * form of their own.
+     */
+    public TensorData asStored(String name) {
+        String baseName = plain.get(name);
+        if (baseName == null || name.indexOf('#') > 0 || transposed.stream().anyMatch(p -> p.matcher(name).matches())) {
+            throw new IllegalArgumentException(name + " has no stored form of its own in " + file);
+        }
+        TensorData t = base.tensor(baseName);
+        return new TensorData(name, t.dtype(), t.shape(), t.data());
+    }
+
     @Override
     public Map<String, Object> metadata() {
         return base.metadata();

@@ -938,6 +938,27 @@ class HfFamiliesTest {
                 // q, k, v, o and the MLP's two linears; Mixtral: q, k, v, o, the router and 4 experts x 3
                 assertEquals(LAYERS * (m.family().name().equals("mixtral") ? 4 + 1 + 4 * 3 : 4 + 2),
                         q.linears().size(), id + ": every block linear quantized");
+
+                // export in the HF layout: plain-linear families only (fused/Conv1D ones are refused, not mangled)
+                Path out = tmp.resolve(id + "-int8");
+                if (id.equals("opt") || id.equals("mixtral")) {
+                    com.seedsq.engine.export.Int8Export.write(q, out, List.of());
+                    try (var st = com.seedsq.engine.format.safetensors.SafetensorsFile.open(
+                            out.resolve("model.safetensors"))) {
+                        String linear = id.equals("opt") ? "model.decoder.layers.0.self_attn.q_proj.weight"
+                                : "model.layers.1.block_sparse_moe.experts.3.w2.weight";
+                        assertEquals(DType.I8, st.tensor(linear).dtype());
+                        if (id.equals("opt")) { // OPT's position table goes out whole, offset rows included
+                            assertEquals(SEQ + 2, st.tensor("model.decoder.embed_positions.weight").shape()[0]);
+                        }
+                    }
+                    assertTrue(Files.readString(out.resolve("config.json")).contains("\"model_type\" : \"" + c.type),
+                            "the source config is kept");
+                } else {
+                    var e = assertThrows(UnsupportedOperationException.class,
+                            () -> com.seedsq.engine.export.Int8Export.write(q, out, List.of()));
+                    assertTrue(e.getMessage().contains(m.family().name()), e.getMessage());
+                }
             }
         }
     }

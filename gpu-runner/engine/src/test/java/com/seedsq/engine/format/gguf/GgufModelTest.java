@@ -9,6 +9,7 @@ import com.seedsq.engine.model.Model;
 import com.seedsq.engine.model.ModelConfig;
 import com.seedsq.engine.model.TensorRole;
 import com.seedsq.engine.smoothquant.Fp16Weights;
+import com.seedsq.engine.tensor.DType;
 import com.seedsq.engine.tensor.TensorData;
 import com.seedsq.engine.testutil.RandomLlama2c;
 import com.seedsq.engine.testutil.SharedData;
@@ -52,8 +53,19 @@ class GgufModelTest {
         return new Path[]{bin, tok};
     }
 
-    /** Writes {@code source}'s weights as a llama.cpp-style GGUF; {@code f16}: matrices as F16 (type 1). */
+    /** BF16 code of {@code x}, rounded to nearest even as llama.cpp's converter does (no NaNs here). */
+    static short bf16(float x) {
+        int bits = Float.floatToRawIntBits(x);
+        return (short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16);
+    }
+
+    /** Writes {@code source}'s weights as a llama.cpp-style GGUF; {@code f16}: matrices as F16. */
     static void writeGguf(Model source, SentencePieceVocab vocab, Path file, boolean f16) throws IOException {
+        writeGguf(source, vocab, file, f16 ? DType.F16 : DType.F32);
+    }
+
+    /** As above with the matrices stored as {@code matrices} (F32, F16 or BF16; norms stay F32). */
+    static void writeGguf(Model source, SentencePieceVocab vocab, Path file, DType matrices) throws IOException {
         ModelConfig c = source.config();
         GgufTestWriter w = new GgufTestWriter().kvString("general.architecture", "llama")
                 .kvU32("llama.context_length", c.maxSeq()).kvU32("llama.embedding_length", c.hiddenSize())
@@ -85,16 +97,16 @@ class GgufModelTest {
                     dims[i] = t.shape()[dims.length - 1 - i]; // ggml: innermost first
                 }
                 float[] v = t.toFloatArray();
-                boolean half = f16 && dims.length == 2; // llama.cpp keeps norms in F32
-                ByteBuffer b = le(v.length * (half ? 2 : 4));
+                DType dt = dims.length == 2 ? matrices : DType.F32; // llama.cpp keeps norms in F32
+                ByteBuffer b = le(v.length * dt.bytes());
                 for (float x : v) {
-                    if (half) {
-                        b.putShort(Float.floatToFloat16(x));
-                    } else {
-                        b.putFloat(x);
+                    switch (dt) {
+                        case F16 -> b.putShort(Float.floatToFloat16(x));
+                        case BF16 -> b.putShort(bf16(x));
+                        default -> b.putFloat(x);
                     }
                 }
-                w.tensor(to, dims, half ? 1 : 0, b.array());
+                w.tensor(to, dims, dt == DType.F16 ? 1 : dt == DType.BF16 ? 30 : 0, b.array());
             }
         }
         w.write(file);
@@ -105,9 +117,10 @@ class GgufModelTest {
         Path[] src = llama2c();
         SentencePieceVocab vocab = SentencePieceVocab.load(src[1]);
         try (Model ref = Model.open(src[0]); VectorKernels k = new VectorKernels(2)) {
-            Path f32 = dir.resolve("m-f32.gguf"), f16 = dir.resolve("m-f16.gguf");
+            Path f32 = dir.resolve("m-f32.gguf"), f16 = dir.resolve("m-f16.gguf"), bf = dir.resolve("m-bf16.gguf");
             writeGguf(ref, vocab, f32, false);
             writeGguf(ref, vocab, f16, true);
+            writeGguf(ref, vocab, bf, DType.BF16);
             int[] tokens = {1, 403, 407, 261, 9, 300, 11, 7};
             for (int i = 0; i < tokens.length; i++) {
                 tokens[i] %= ref.config().vocabSize();
@@ -134,15 +147,44 @@ class GgufModelTest {
             };
             Transformer refF16 = Transformer.load(ref.family(), ref.config(), matricesF16, k, ref.file());
             float[] expectedF16 = refF16.forward(refF16.newCache(), tokens, true);
-            for (Path p : new Path[]{f32, f16}) {
+            // BF16 reference: the same matrices as BF16 tensors built here from the same rounding
+            WeightSource matricesBf16 = new WeightSource() {
+                public Set<String> names() {
+                    return ref.weights().names();
+                }
+
+                public TensorData tensor(String name) {
+                    TensorData t = ref.weights().tensor(name);
+                    if (t.shape().length != 2) {
+                        return t;
+                    }
+                    float[] v = t.toFloatArray();
+                    java.lang.foreign.MemorySegment seg = java.lang.foreign.MemorySegment.ofArray(new short[v.length]);
+                    for (int i = 0; i < v.length; i++) {
+                        seg.setAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT, i, bf16(v[i]));
+                    }
+                    return new TensorData(name, DType.BF16, t.shape(), seg);
+                }
+
+                public Map<String, Object> metadata() {
+                    return ref.weights().metadata();
+                }
+
+                public void close() {
+                }
+            };
+            Transformer refBf16 = Transformer.load(ref.family(), ref.config(), matricesBf16, k, ref.file());
+            float[] expectedBf16 = refBf16.forward(refBf16.newCache(), tokens, true);
+            for (Path p : new Path[]{f32, f16, bf}) {
                 try (Model g = Model.open(p)) {
                     assertEquals(Families.GGUF_LLAMA, g.family());
                     assertEquals(ref.config(), g.config(), "config from GGUF metadata");
+                    assertEquals(p == f32 ? DType.F32 : p == f16 ? DType.F16 : DType.BF16, g.dtype());
                     Transformer t = Transformer.of(g, k);
                     float[] got = t.forward(t.newCache(), tokens, true);
                     // Same weights, same RoPE layout, same kernels: equal up to the order of the vector lane sums,
                     // which the Vector API leaves unspecified (interpreted and compiled code may differ by an ulp).
-                    float[] want = p == f32 ? expected : expectedF16;
+                    float[] want = p == f32 ? expected : p == f16 ? expectedF16 : expectedBf16;
                     for (int i = 0; i < want.length; i++) {
                         assertEquals(want[i], got[i], 1e-5f * Math.max(1, Math.abs(want[i])), p.getFileName() + " " + i);
                     }
