@@ -313,23 +313,21 @@ public final class VectorKernels extends ScalarKernels {
         }
     }
 
-    /** silu(gate) * up with the vector EXP: prefill runs this over m x intermediate elements per layer. */
+    /**
+     * silu(gate) * up. The exponential is Math.exp, one element at a time, on purpose: the Vector API's lanewise EXP
+     * is a Java fallback until C2 compiles it and an SVML-style intrinsic afterwards, and the two differ in the last
+     * bit, which made results depend on JIT timing (KernelsTest checks this). Math.exp is the same in the interpreter
+     * and in compiled code. It costs little next to the matmuls around it.
+     */
     @Override
     public void swiglu(float[] gate, float[] up, int n) {
-        int i = 0;
-        int bound = S.loopBound(n);
-        for (; i < bound; i += L) {
-            FloatVector g = FloatVector.fromArray(S, gate, i);
-            FloatVector sig = g.neg().lanewise(VectorOperators.EXP).add(1f);
-            g.div(sig).mul(FloatVector.fromArray(S, up, i)).intoArray(gate, i);
-        }
-        for (; i < n; i++) {
+        for (int i = 0; i < n; i++) {
             float g = gate[i];
             gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
         }
     }
 
-    /** Vectorised softmax: the JDK maps lanewise EXP to its SVML-style intrinsic (about 1 ulp, like Math.exp). */
+    /** Softmax with a vector max and scale; the exponentials are Math.exp for the reason given at {@link #swiglu}. */
     @Override
     public void softmax(float[] x, int off, int len) {
         int bound = S.loopBound(len);
@@ -342,15 +340,8 @@ public final class VectorKernels extends ScalarKernels {
         for (; i < len; i++) {
             max = Math.max(max, x[off + i]);
         }
-        FloatVector vsum = FloatVector.zero(S);
-        i = 0;
-        for (; i < bound; i += L) {
-            FloatVector e = FloatVector.fromArray(S, x, off + i).sub(max).lanewise(VectorOperators.EXP);
-            e.intoArray(x, off + i);
-            vsum = vsum.add(e);
-        }
-        float sum = vsum.reduceLanes(VectorOperators.ADD);
-        for (; i < len; i++) {
+        float sum = 0;
+        for (i = 0; i < len; i++) {
             float e = (float) Math.exp(x[off + i] - max);
             x[off + i] = e;
             sum += e;

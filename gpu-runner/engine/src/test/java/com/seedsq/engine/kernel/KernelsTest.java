@@ -57,6 +57,41 @@ class KernelsTest {
      * the 32-row tile, k below/at/not a multiple of the vector length. Tolerance: both sum the same products in a
      * different order, so they differ by ~k * eps * sum|x w|; we allow 1e-5 * (1 + sum|x w|) per output.
      */
+    /**
+     * SwiGLU, softmax and both GELUs must give the same floats before and after the JIT compiles them. The Vector API's lanewise
+     * EXP is a Java fallback when interpreted and an SVML-style intrinsic once C2 compiles it, and the two differ in
+     * the last bit; that made results depend on JIT timing (an export round trip compared exactly failed now and
+     * then, and partitions on two runners could disagree). 200,000 calls get the kernels compiled by C2.
+     */
+    @Test
+    void activationsDoNotChangeWhenTheJitCompilesThem() {
+        try (VectorKernels k = new VectorKernels(1)) {
+            Random r = new Random(17);
+            float[] g = new float[67], u = new float[67], x = new float[67];
+            for (int i = 0; i < g.length; i++) {
+                g[i] = (float) r.nextGaussian() * 4;
+                u[i] = (float) r.nextGaussian();
+                x[i] = (float) r.nextGaussian() * 6;
+            }
+            float[] firstSwiglu = g.clone(), firstSoftmax = x.clone(), firstGelu = x.clone(), firstTanh = x.clone();
+            k.swiglu(firstSwiglu, u, g.length);
+            k.softmax(firstSoftmax, 0, x.length);
+            k.gelu(firstGelu, x.length);
+            k.geluTanh(firstTanh, x.length);
+            for (int call = 0; call < 200_000; call++) {
+                float[] a = g.clone(), b = x.clone(), c = x.clone(), d = x.clone();
+                k.swiglu(a, u, g.length);
+                k.softmax(b, 0, x.length);
+                k.gelu(c, x.length);
+                k.geluTanh(d, x.length);
+                if (!java.util.Arrays.equals(a, firstSwiglu) || !java.util.Arrays.equals(b, firstSoftmax)
+                        || !java.util.Arrays.equals(c, firstGelu) || !java.util.Arrays.equals(d, firstTanh)) {
+                    fail("call " + call + " computed other floats than the first call");
+                }
+            }
+        }
+    }
+
     @Test
     void matmulMatchesScalarReferenceForAllShapesAndDtypes() {
         Random rnd = new Random(11);
