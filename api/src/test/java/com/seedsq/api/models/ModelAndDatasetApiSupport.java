@@ -3,6 +3,10 @@ package com.seedsq.api.models;
 import com.seedsq.api.testing.ApiClient;
 import com.seedsq.api.testing.TinyHfLlama;
 import com.seedsq.api.testing.TinyLlama2c;
+import com.seedsq.api.testing.TinyTokenizer;
+import com.seedsq.engine.format.gguf.GgufModelTest;
+import com.seedsq.engine.model.Model;
+import com.seedsq.engine.tokenizer.sentencepiece.SentencePieceVocab;
 import com.seedsq.storage.artifact.ArtifactStore;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -184,6 +188,42 @@ abstract class ModelAndDatasetApiSupport {
             assertThat(r.json().path("tensor").asString()).as(r.body()).isEqualTo(tensor);
         }
         return r;
+    }
+
+    /**
+     * A single GGUF file (llama.cpp's layout, its tokenizer embedded) is inspected like the other formats; truncated
+     * or with a broken header it is refused naming the file, and nothing is stored. The GGUF is written by the
+     * engine's test fixture from the tiny llama2.c model, as F16.
+     */
+    @Test
+    void ggufUploadsAreInspectedAndCorruptOnesRefused() throws Exception {
+        Path bin = TinyLlama2c.write(tmp.resolve("tiny.bin"), false);
+        Path gguf = tmp.resolve("tiny.gguf");
+        try (Model m = Model.open(bin)) {
+            GgufModelTest.writeGguf(m, SentencePieceVocab.load(TinyTokenizer.write(tmp.resolve("tok.bin"))), gguf,
+                    true);
+        }
+        var created = acme.postMultipart("/api/v1/models", Map.of("name", List.of("tiny-gguf"), "files",
+                List.of(gguf)));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        assertThat(created.json().path("format").asString()).isEqualTo("gguf");
+        assertThat(created.json().path("layers").asInt()).isEqualTo(TinyLlama2c.LAYERS);
+        assertThat(created.json().path("dtype").asString()).isEqualTo("F16");
+
+        byte[] bytes = Files.readAllBytes(gguf);
+        Path truncated = Files.write(tmp.resolve("truncated.gguf"), Arrays.copyOf(bytes, bytes.length * 2 / 3));
+        byte[] badHeader = bytes.clone();
+        for (int i = 8; i < 24; i++) {
+            badHeader[i] = (byte) 0xff; // version and counts: absurd tensor and key counts
+        }
+        Path broken = Files.write(tmp.resolve("broken.gguf"), badHeader);
+        for (Path bad : List.of(truncated, broken)) {
+            var r = acme.postMultipart("/api/v1/models", Map.of("name", List.of("bad"), "files", List.of(bad)));
+            assertThat(r.status()).as(bad + ": " + r.body()).isEqualTo(422);
+            assertThat(r.contentType()).startsWith("application/problem+json");
+            assertThat(r.json().path("detail").asString()).as(r.body()).contains(bad.getFileName().toString());
+        }
+        assertThat(acme.get("/api/v1/models").json().size()).isEqualTo(1);
     }
 
     @Test

@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * interleaved RoPE order that llama2.c already uses, vocabulary in {@code tokenizer.ggml.*}) and must give the
  * llama2.c path's logits and tokens.
  */
-class GgufModelTest {
+public class GgufModelTest {
 
     @TempDir
     Path dir;
@@ -60,7 +60,7 @@ class GgufModelTest {
     }
 
     /** Writes {@code source}'s weights as a llama.cpp-style GGUF; {@code f16}: matrices as F16. */
-    static void writeGguf(Model source, SentencePieceVocab vocab, Path file, boolean f16) throws IOException {
+    public static void writeGguf(Model source, SentencePieceVocab vocab, Path file, boolean f16) throws IOException {
         writeGguf(source, vocab, file, f16 ? DType.F16 : DType.F32);
     }
 

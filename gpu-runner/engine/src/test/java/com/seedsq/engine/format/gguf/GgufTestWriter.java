@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A minimal GGUF writer for tests, written from the spec independently of the reader. */
-final class GgufTestWriter {
+public final class GgufTestWriter {
 
     private final ByteArrayOutputStream kvs = new ByteArrayOutputStream();
     private int kvCount;
