@@ -93,7 +93,8 @@ public class PartitionWorkerConfiguration {
                                    Datasets datasets, JobsProperties properties, RunnerIdentity runner,
                                    PlatformTransactionManager tx, DirectChannel sqPartitionWork,
                                    DirectChannel sqPartitionOutcome) {
-        return worker(steps, new CalibrationShards(datasets, properties.remote().calibrationShards()), services,
+        return worker(steps, new CalibrationShards(datasets, properties.remote().calibrationShards(),
+                        properties.remote().reproducible()), services,
                 runner, properties, tx, sqPartitionWork, sqPartitionOutcome);
     }
 
@@ -102,7 +103,7 @@ public class PartitionWorkerConfiguration {
                                   Datasets datasets, Variants variants, JobsProperties properties,
                                   RunnerIdentity runner, PlatformTransactionManager tx,
                                   DirectChannel sqPartitionWork, DirectChannel sqPartitionOutcome) {
-        return worker(steps, new EvaluationPartitions(datasets, variants), services, runner, properties, tx,
+        return worker(steps, new EvaluationPartitions(datasets, variants, properties.remote().reproducible()), services, runner, properties, tx,
                 sqPartitionWork, sqPartitionOutcome);
     }
 

@@ -4,6 +4,8 @@ import com.seedsq.engine.calib.ActivationStats;
 import com.seedsq.engine.calib.Calibrator;
 import com.seedsq.engine.calib.SiteKey;
 import com.seedsq.engine.calib.StatsCache;
+import com.seedsq.engine.kernel.Kernels;
+import com.seedsq.engine.kernel.ScalarKernels;
 import com.seedsq.engine.kernel.VectorKernels;
 import com.seedsq.jobs.model.DatasetText;
 import com.seedsq.jobs.model.LoadedModel;
@@ -31,10 +33,13 @@ public class CalibrationShards implements PartitionedWork {
 
     private final Datasets datasets;
     private final int shards;
+    private final boolean reproducible;
 
-    public CalibrationShards(Datasets datasets, int shards) {
+    /** @param reproducible scalar kernels (JIT-independent results) rather than the faster vector kernels */
+    public CalibrationShards(Datasets datasets, int shards, boolean reproducible) {
         this.datasets = datasets;
         this.shards = shards;
+        this.reproducible = reproducible;
     }
 
     @Override
@@ -59,7 +64,7 @@ public class CalibrationShards implements PartitionedWork {
                 .orElseThrow(() -> new IllegalStateException("calibration dataset "
                         + ctx.spec().calibration().datasetId() + " no longer exists"));
         try (LoadedModel m = LoadedModel.open(ctx.modelDir());
-             VectorKernels kernels = new VectorKernels()) {
+             Kernels kernels = reproducible ? new ScalarKernels() : new VectorKernels()) {
             int[] ids = m.tokenizer().encode(DatasetText.read(ctx.store(), d), true);
             int[][] windows = QuantizationArtifacts.calibrationSpec(ctx.spec()).windows(ids, m.tokenizer().bos());
             // The cache key names the whole calibration (model + all windows); shard 0 computes it for the merge.
