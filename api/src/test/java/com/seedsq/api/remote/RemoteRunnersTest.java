@@ -1,8 +1,6 @@
 package com.seedsq.api.remote;
 
 import com.seedsq.api.testing.ApiClient;
-import com.seedsq.api.testing.TinyLlama2c;
-import com.seedsq.api.testing.TinyTokenizer;
 import com.seedsq.storage.testing.PostgresTestDatabase;
 import com.seedsq.storage.testing.S3ProxyServer;
 import org.junit.jupiter.api.AfterEach;
@@ -13,27 +11,16 @@ import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 import org.springframework.amqp.rabbit.core.RabbitAdmin;
 import tools.jackson.databind.JsonNode;
 
-import java.io.InputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -55,17 +42,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * </ol>
  */
 class RemoteRunnersTest {
-
-    /**
-     * The artifacts that depend only on the job's inputs; report.json (ids, times) and latencies do not. The
-     * export's provenance file records when it was written ({@code created}): it is compared without that field.
-     */
-    private static final Predicate<String> DETERMINISTIC = name -> name.startsWith("int8-model/")
-            || name.equals("calibration/activation-stats.safetensors") || name.equals("smoothing/factors.safetensors")
-            || name.equals("evaluation.json") || name.equals("calibration.json");
-
-    private static final tools.jackson.databind.json.JsonMapper JSON = tools.jackson.databind.json.JsonMapper.builder()
-            .build();
 
     @TempDir
     Path tmp;
@@ -98,11 +74,11 @@ class RemoteRunnersTest {
         cluster.launchRunner("runner-b");
         ApiClient api = cluster.awaitStarted();
 
-        Map<String, Object> spec = uploadModelAndData(api);
+        Map<String, Object> spec = RemoteJobs.uploadModelAndData(api, tmp);
 
         // 1. Undisturbed.
-        String first = submit(api, spec);
-        JsonNode done = awaitJob(api, first, j -> isFinal(j), Duration.ofMinutes(5));
+        String first = RemoteJobs.submit(api, spec);
+        JsonNode done = RemoteJobs.awaitJob(api, first, RemoteJobs::isFinal, Duration.ofMinutes(5));
         assertThat(done.path("status").asString()).as(done.toString()).isEqualTo("COMPLETED");
         JsonNode report = api.get("/api/v1/jobs/" + first + "/report").json();
         assertThat(report.path("evaluation").path("results").size()).isEqualTo(3);
@@ -118,38 +94,38 @@ class RemoteRunnersTest {
         }
         // Prefetch 1: with two runners up, both take partitions (12 partitions, so one alone would be a fluke).
         assertThat(runners).contains("runner-a", "runner-b");
-        Map<String, String> undisturbed = deterministicArtifacts(api, first);
+        Map<String, String> undisturbed = RemoteJobs.deterministicArtifacts(api, first);
         assertThat(undisturbed).containsKey("int8-model/model.safetensors")
                 .containsKey("calibration/activation-stats.safetensors").containsKey("evaluation.json");
 
         // 2. A cuda job, and no runner has a GPU here: it waits, visibly, until cancelled.
         Map<String, Object> cudaSpec = new HashMap<>(spec);
         cudaSpec.put("backend", "cuda");
-        String cuda = submit(api, cudaSpec);
-        JsonNode waiting = awaitJob(api, cuda, j -> j.path("message").asString().contains("waiting for a cuda runner"),
+        String cuda = RemoteJobs.submit(api, cudaSpec);
+        JsonNode waiting = RemoteJobs.awaitJob(api, cuda, j -> j.path("message").asString().contains("waiting for a cuda runner"),
                 Duration.ofMinutes(2));
         assertThat(waiting.path("status").asString()).isEqualTo("RUNNING");
         assertThat(waiting.path("message").asString()).contains("0 runner(s) listen on queue " + cluster.queuePrefix
                 + ".cuda");
         assertThat(api.post("/api/v1/jobs/" + cuda + "/cancel").status()).isEqualTo(202);
-        assertThat(awaitJob(api, cuda, RemoteRunnersTest::isFinal, Duration.ofMinutes(1)).path("status").asString())
+        assertThat(RemoteJobs.awaitJob(api, cuda, RemoteJobs::isFinal, Duration.ofMinutes(1)).path("status").asString())
                 .isEqualTo("CANCELLED");
 
         // 3. kill -9 runner-a in the middle of an evaluation partition.
-        String second = submit(api, spec);
+        String second = RemoteJobs.submit(api, spec);
         String line = cluster.awaitLogLine("runner-a", Duration.ofMinutes(5), "job " + second,
                 "running partition evaluate.partition:");
         processOf("runner-a").destroyForcibly().waitFor(); // SIGKILL: no chance to finish or give anything back
         Matcher m = Pattern.compile("evaluate\\.partition:p(\\d{4})").matcher(line);
         assertThat(m.find()).isTrue();
         int killedIn = Integer.parseInt(m.group(1));
-        done = awaitJob(api, second, RemoteRunnersTest::isFinal, Duration.ofMinutes(5));
+        done = RemoteJobs.awaitJob(api, second, RemoteJobs::isFinal, Duration.ofMinutes(5));
         assertThat(done.path("status").asString()).as(done.toString()).isEqualTo("COMPLETED");
         JsonNode rerun = api.get("/api/v1/jobs/" + second + "/report").json().path("partitions").path("evaluate")
                 .get(killedIn);
         assertThat(rerun.path("runner").asString()).as(rerun.toString()).isEqualTo("runner-b");
         assertThat(cluster.countLogLines("runner-b", "job execution", "is delivered again")).isPositive();
-        assertThat(deterministicArtifacts(api, second)).isEqualTo(undisturbed);
+        assertThat(RemoteJobs.deterministicArtifacts(api, second)).isEqualTo(undisturbed);
         // The partition was re-run as the same step execution, not dispatched anew.
         assertThat(partitionExecutions(second, "evaluate.partition:p%04d".formatted(killedIn)))
                 .containsExactly("COMPLETED");
@@ -157,8 +133,8 @@ class RemoteRunnersTest {
         // 4. A poison partition: only a runner on which the naive variant always fails is left.
         processOf("runner-b").destroyForcibly().waitFor();
         cluster.startRunner("poison", PoisonRunner.class.getName());
-        String third = submit(api, spec);
-        JsonNode failed = awaitJob(api, third, RemoteRunnersTest::isFinal, Duration.ofMinutes(5));
+        String third = RemoteJobs.submit(api, spec);
+        JsonNode failed = RemoteJobs.awaitJob(api, third, RemoteJobs::isFinal, Duration.ofMinutes(5));
         assertThat(failed.path("status").asString()).as(failed.toString()).isEqualTo("FAILED");
         String message = failed.path("message").asString();
         assertThat(message).startsWith("evaluate: 1 of 3 partitions failed").contains("naive")
@@ -176,104 +152,14 @@ class RemoteRunnersTest {
         processOf("poison").destroyForcibly().waitFor();
         cluster.startRunner("runner-c");
         assertThat(api.post("/api/v1/jobs/" + third + "/restart").status()).isEqualTo(202);
-        done = awaitJob(api, third, j -> isFinal(j) && !j.path("status").asString().equals("FAILED")
-                || j.path("status").asString().equals("FAILED") && !j.path("message").asString().equals(message),
-                Duration.ofMinutes(5));
+        done = RemoteJobs.awaitRestarted(api, third, message);
         assertThat(done.path("status").asString()).as(done.toString()).isEqualTo("COMPLETED");
-        assertThat(deterministicArtifacts(api, third)).isEqualTo(undisturbed);
+        assertThat(RemoteJobs.deterministicArtifacts(api, third)).isEqualTo(undisturbed);
         assertThat(partitionExecutions(third, "calibrate.partition:p0000")).containsExactly("COMPLETED");
     }
 
     private Process processOf(String name) {
         return cluster.process(name);
-    }
-
-    private Map<String, Object> uploadModelAndData(ApiClient api) throws Exception {
-        Path shared = Path.of(System.getProperty("sq.shared.dir", "../shared"), "data");
-        Path bin = shared.resolve("models/stories260K/stories260K.bin");
-        Path tok = shared.resolve("models/stories260K/tok512.bin");
-        Path calibration = shared.resolve("text/tinystories-sample.txt");
-        Path evaluation = shared.resolve("text/wikitext-2-raw-test.txt");
-        int evalTokens = 6000;
-        if (!Files.exists(bin) || !Files.exists(tok) || !Files.exists(calibration) || !Files.exists(evaluation)) {
-            System.err.println("RemoteRunnersTest: stories260K or the texts are missing under " + shared
-                    + "; using a generated tiny llama2.c model and generated text instead");
-            bin = TinyLlama2c.write(tmp.resolve("tiny.bin"), false);
-            tok = TinyTokenizer.write(tmp.resolve("tokenizer.bin"));
-            StringBuilder text = new StringBuilder();
-            while (text.length() < 400_000) {
-                text.append("once upon a time, there was a little model. it liked small numbers.\n");
-            }
-            calibration = Files.writeString(tmp.resolve("calibration.txt"), text.substring(0, 20_000));
-            evaluation = Files.writeString(tmp.resolve("evaluation.txt"), text);
-            evalTokens = 150_000;
-        }
-        String modelId = api.postMultipart("/api/v1/models", Map.of("name", List.of("tiny"), "files",
-                List.of(bin, tok))).json().path("id").asString();
-        String calibId = api.postMultipart("/api/v1/datasets", Map.of("file", List.of(calibration))).json()
-                .path("id").asString();
-        String evalId = api.postMultipart("/api/v1/datasets", Map.of("file", List.of(evaluation))).json()
-                .path("id").asString();
-        Map<String, Object> spec = new HashMap<>();
-        spec.put("modelId", modelId);
-        spec.put("calibration", Map.of("datasetId", calibId, "samples", 8, "seqLen", 32));
-        spec.put("alpha", "0.5");
-        spec.put("level", "O1");
-        spec.put("evaluation", Map.of("datasetIds", List.of(evalId), "maxTokens", evalTokens));
-        spec.put("benchmark", Map.of("batchSizes", List.of(1), "seqLens", List.of(16), "decodeTokens", 4));
-        spec.put("backend", "cpu");
-        return spec;
-    }
-
-    private static String submit(ApiClient api, Map<String, Object> spec) {
-        ApiClient.Response r = api.postJson("/api/v1/jobs", spec);
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
-        return r.json().path("id").asString();
-    }
-
-    private static boolean isFinal(JsonNode j) {
-        return j.path("status").asString().matches("COMPLETED|FAILED|CANCELLED");
-    }
-
-    private static JsonNode awaitJob(ApiClient api, String jobId, Predicate<JsonNode> until, Duration timeout)
-            throws InterruptedException {
-        Instant deadline = Instant.now().plus(timeout);
-        JsonNode last = null;
-        while (Instant.now().isBefore(deadline)) {
-            last = api.get("/api/v1/jobs/" + jobId).json();
-            if (until.test(last)) {
-                return last;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("job " + jobId + " did not reach the expected state in " + timeout + "; last: " + last);
-    }
-
-    /** sha256 of every deterministic artifact, downloaded through the presigned URLs the API hands out. */
-    private static Map<String, String> deterministicArtifacts(ApiClient api, String jobId) throws Exception {
-        Map<String, String> out = new TreeMap<>();
-        HttpClient http = HttpClient.newHttpClient();
-        for (JsonNode a : api.get("/api/v1/jobs/" + jobId + "/artifacts").json()) {
-            String name = a.path("name").asString();
-            if (!DETERMINISTIC.test(name)) {
-                continue;
-            }
-            HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(URI.create(a.path("url").asString()))
-                    .build(), HttpResponse.BodyHandlers.ofInputStream());
-            assertThat(r.statusCode()).as(name).isEqualTo(200);
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            try (InputStream in = r.body()) {
-                byte[] bytes = in.readAllBytes();
-                if (name.equals("int8-model/sq_export.json")) {
-                    var provenance = (tools.jackson.databind.node.ObjectNode) JSON.readTree(bytes);
-                    assertThat(provenance.remove("created")).as("sq_export.json created").isNotNull();
-                    bytes = JSON.writeValueAsBytes(provenance);
-                }
-                sha.update(bytes);
-            }
-            out.put(name, HexFormat.of().formatHex(sha.digest()));
-        }
-        return out;
     }
 
     /** The statuses of every execution of one partition of a job, oldest first. */
