@@ -103,6 +103,40 @@ final class RemoteJobs {
         throw new AssertionError("job " + jobId + " did not reach the expected state in " + timeout + "; last: " + last);
     }
 
+    /** Waits until at least {@code count} runners are listed alive; returns the list. */
+    static JsonNode awaitRunners(ApiClient api, int count) throws InterruptedException {
+        Instant deadline = Instant.now().plusSeconds(60);
+        JsonNode last = null;
+        while (Instant.now().isBefore(deadline)) {
+            last = api.get("/api/v1/runners").json();
+            int alive = 0;
+            for (JsonNode r : last) {
+                alive += r.path("alive").asBoolean() ? 1 : 0;
+            }
+            if (alive >= count) {
+                return last;
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("fewer than " + count + " runners alive after 60 s: " + last);
+    }
+
+    /** Waits until the runner list shows {@code name} with {@code alive}; returns its entry. */
+    static JsonNode awaitRunner(ApiClient api, String name, boolean alive) throws InterruptedException {
+        Instant deadline = Instant.now().plusSeconds(60);
+        JsonNode last = null;
+        while (Instant.now().isBefore(deadline)) {
+            last = api.get("/api/v1/runners").json();
+            for (JsonNode r : last) {
+                if (r.path("name").asString().equals(name) && r.path("alive").asBoolean() == alive) {
+                    return r;
+                }
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError(name + " not listed with alive=" + alive + " after 60 s: " + last);
+    }
+
     /** After a restart request: waits until the job ends again (done, or failed with another message). */
     static JsonNode awaitRestarted(ApiClient api, String jobId, String previousFailure) throws InterruptedException {
         return awaitJob(api, jobId, j -> isFinal(j) && !(j.path("status").asString().equals("FAILED")

@@ -76,6 +76,15 @@ class RemoteRunnersTest {
 
         Map<String, Object> spec = RemoteJobs.uploadModelAndData(api, tmp);
 
+        // Both runners advertise themselves and their CPU backend.
+        JsonNode listed = RemoteJobs.awaitRunners(api, 2);
+        assertThat(listed.findValuesAsString("name")).contains("runner-a", "runner-b");
+        listed.forEach(r -> {
+            assertThat(r.path("alive").asBoolean()).as(r.toString()).isTrue();
+            assertThat(r.path("backends").get(0).path("kind").asString()).isEqualTo("cpu");
+            assertThat(r.path("backends").get(0).path("device").asString()).isNotBlank();
+        });
+
         // 1. Undisturbed.
         String first = RemoteJobs.submit(api, spec);
         JsonNode done = RemoteJobs.awaitJob(api, first, RemoteJobs::isFinal, Duration.ofMinutes(5));
@@ -132,6 +141,9 @@ class RemoteRunnersTest {
 
         // 4. A poison partition: only a runner on which the naive variant always fails is left.
         processOf("runner-b").destroyForcibly().waitFor();
+        // runner-a stopped beating when it was killed; the list says so (20 s without a beat).
+        JsonNode runnerA = RemoteJobs.awaitRunner(api, "runner-a", false);
+        assertThat(runnerA.path("alive").asBoolean()).isFalse();
         cluster.startRunner("poison", PoisonRunner.class.getName());
         String third = RemoteJobs.submit(api, spec);
         JsonNode failed = RemoteJobs.awaitJob(api, third, RemoteJobs::isFinal, Duration.ofMinutes(5));

@@ -12,6 +12,7 @@ import com.seedsq.jobs.remote.PartitionMessaging;
 import com.seedsq.jobs.remote.PartitionTasklet;
 import com.seedsq.jobs.remote.RunnerIdentity;
 import com.seedsq.storage.metadata.Datasets;
+import com.seedsq.storage.metadata.Runners;
 import com.seedsq.worker.device.ComputeBackends;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +36,8 @@ import org.springframework.integration.channel.DirectChannel;
 import org.springframework.integration.config.EnableIntegration;
 import org.springframework.integration.dsl.IntegrationFlow;
 import org.springframework.integration.dsl.context.IntegrationFlowContext;
+import org.springframework.scheduling.annotation.EnableScheduling;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The runner side of remote partitioning: one worker step per partitioned job step ({@code calibrate.partition},
@@ -46,6 +49,7 @@ import org.springframework.integration.dsl.context.IntegrationFlowContext;
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "sq.runner.listen", havingValue = "true", matchIfMissing = true)
 @EnableIntegration
+@EnableScheduling
 public class PartitionWorkerConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(PartitionWorkerConfiguration.class);
@@ -63,6 +67,12 @@ public class PartitionWorkerConfiguration {
     @Bean
     public RunnerIdentity sqRunnerIdentity(@Value("${sq.runner.name:}") String name, ComputeBackends backends) {
         return new RunnerName(name, backends);
+    }
+
+    @Bean
+    public RunnerHeartbeat sqRunnerHeartbeat(Runners runners, RunnerIdentity runner, ComputeBackends backends,
+                                             JsonMapper json) {
+        return new RunnerHeartbeat(runners, runner, backends, json);
     }
 
     /** The broker shows each runner's connection under the runner's name. */
