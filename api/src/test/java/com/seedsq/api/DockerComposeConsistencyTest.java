@@ -74,6 +74,23 @@ class DockerComposeConsistencyTest {
         }
     }
 
+    /** The API runs as job manager, and it and the runners agree on the queues and how partitions are cut. */
+    @Test
+    void theApiManagesJobsAndAgreesWithTheRunnersOnTheQueues() throws IOException {
+        assertThat(environment("api")).containsEntry("SQ_JOBS_RUNNERS", "remote")
+                .containsEntry("MANAGEMENT_HEALTH_RABBIT_ENABLED", "true");
+        Map<String, Object> api = flatten(yaml(project.resolve("api/src/main/resources/application.yml")));
+        Map<String, Object> worker = flatten(yaml(project.resolve("gpu-runner/worker/src/main/resources/application.yml")));
+        for (String key : List.of("sq.jobs.remote.queue-prefix", "sq.jobs.remote.calibration-shards",
+                "sq.jobs.remote.attempts", "sq.jobs.remote.reproducible")) {
+            Object apiValue = environment("api").getOrDefault(relaxedEnvironmentName(key), api.get(key));
+            Object workerValue = environment("gpu-runner").getOrDefault(relaxedEnvironmentName(key), worker.get(key));
+            assertThat(apiValue).as(key).isNotNull();
+            assertThat(String.valueOf(workerValue)).as(key + " of the runners").isEqualTo(String.valueOf(apiValue));
+        }
+        assertThat(worker.get("sq.jobs.manager")).as("a runner must not manage jobs").isEqualTo(false);
+    }
+
     @Test
     void runnersReserveAnNvidiaGpu() {
         Map<String, Object> device = map(list(map(map(map(service("gpu-runner").get("deploy")).get("resources"))

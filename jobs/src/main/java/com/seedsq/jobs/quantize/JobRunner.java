@@ -51,7 +51,9 @@ public class JobRunner implements AutoCloseable {
                 operator.start(job, new JobParametersBuilder().addString(QuantizeJob.JOB_ID, jobId).toJobParameters());
             } catch (Exception e) {
                 log.error("job {} could not start", jobId, e);
-                jobs.finished(jobId, JobRecord.FAILED, "could not start: " + e.getMessage(), now());
+                settle(jobId, "could not start: " + e.getMessage());
+            } finally {
+                settle(jobId, null);
             }
         });
     }
@@ -64,12 +66,49 @@ public class JobRunner implements AutoCloseable {
         }
         pool.submit(() -> {
             try {
+                // An execution that ended while the database was away may still say it runs; nothing runs it now.
+                JobExecution e = repository.getJobExecution(j.batchExecutionId());
+                if (e != null && LEFT_RUNNING.contains(e.getStatus())) {
+                    operator.recover(e);
+                }
                 operator.restart(j.batchExecutionId());
             } catch (Exception e) {
                 log.error("job {} could not restart", j.id(), e);
-                jobs.finished(j.id(), JobRecord.FAILED, "could not restart: " + e.getMessage(), now());
+                settle(j.id(), "could not restart: " + e.getMessage());
+            } finally {
+                settle(j.id(), null);
             }
         });
+    }
+
+    /**
+     * Makes sure a job that this process stopped running has an outcome on its row. Normally the job's listener
+     * wrote it; if the database was unreachable just then, the row still says RUNNING, and would until the next
+     * start of the service: mark it FAILED (restartable) as soon as the database answers again.
+     */
+    private void settle(String jobId, String failure) {
+        for (int attempt = 0; attempt < 600; attempt++) {
+            try {
+                JobRecord j = jobs.get(jobId).orElse(null);
+                if (j == null || !(JobRecord.RUNNING.equals(j.status()) || JobRecord.QUEUED.equals(j.status()))) {
+                    return;
+                }
+                String where = j.currentStep() == null ? "" : " in step '" + j.currentStep() + "'";
+                jobs.finished(jobId, JobRecord.FAILED, failure != null ? failure : "the job stopped" + where
+                        + " while the database was unreachable, so its end could not be recorded; restart it", now());
+                return;
+            } catch (RuntimeException databaseAway) {
+                if (attempt == 0) {
+                    log.warn("job {}: cannot record its end yet ({}); trying again", jobId, databaseAway.toString());
+                }
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
 
     /**

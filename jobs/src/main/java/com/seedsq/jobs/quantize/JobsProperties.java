@@ -38,9 +38,14 @@ public record JobsProperties(Path workDir, Integer concurrency, Webhooks webhook
      *                           because every runner that took it died
      * @param pollInterval       how often the manager looks at the JobRepository for finished partitions
      * @param waitingAfter       a partition nobody has taken for this long makes the job's message say so
+     * @param outagePatience     how long the manager and the runners wait out an unreachable database or broker
+     *                           (a restart) before they fail the step
+     * @param reproducible       runners calibrate and evaluate with the engine's scalar kernels, whose results do
+     *                           not depend on the JIT (the vector kernels' lane reductions do), so that artifacts are
+     *                           the same bytes whichever runner ran a partition; false: the faster vector kernels
      */
     public record Remote(String queuePrefix, Integer calibrationShards, Integer attempts, Duration pollInterval,
-                         Duration waitingAfter) {
+                         Duration waitingAfter, Duration outagePatience, Boolean reproducible) {
 
         public Remote {
             queuePrefix = queuePrefix == null || queuePrefix.isBlank() ? "sq.partitions" : queuePrefix;
@@ -48,6 +53,8 @@ public record JobsProperties(Path workDir, Integer concurrency, Webhooks webhook
             attempts = attempts == null || attempts < 1 ? 2 : attempts;
             pollInterval = pollInterval == null ? Duration.ofMillis(500) : pollInterval;
             waitingAfter = waitingAfter == null ? Duration.ofSeconds(5) : waitingAfter;
+            outagePatience = outagePatience == null ? Duration.ofMinutes(5) : outagePatience;
+            reproducible = reproducible == null || reproducible;
         }
 
         /** The queue a backend's partitions go to. */
@@ -66,7 +73,7 @@ public record JobsProperties(Path workDir, Integer concurrency, Webhooks webhook
         if (!runners.equals(EMBEDDED) && !runners.equals(REMOTE)) {
             throw new IllegalArgumentException("sq.jobs.runners must be 'embedded' or 'remote', not '" + runners + "'");
         }
-        remote = remote == null ? new Remote(null, null, null, null, null) : remote;
+        remote = remote == null ? new Remote(null, null, null, null, null, null, null) : remote;
     }
 
     public boolean remoteRunners() {

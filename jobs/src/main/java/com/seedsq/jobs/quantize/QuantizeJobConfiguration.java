@@ -83,9 +83,11 @@ public class QuantizeJobConfiguration {
                 webhooks.jobFinished(jobId, json.readValue(j.spec(), JobSpec.class).webhookUrl())));
         RemoteSteps remote = properties.remoteRunners() ? remoteSteps.getObject() : null;
         Step calibrate = remote != null
-                ? remote.managerStep(new CalibrationShards(datasets, properties.remote().calibrationShards()))
+                ? remote.managerStep(new CalibrationShards(datasets, properties.remote().calibrationShards(),
+                        properties.remote().reproducible()))
                 : step(QuantizeSteps.CALIBRATE, new CalibrateStep(services, datasets), repository, tx);
-        Step evaluate = remote != null ? remote.managerStep(new EvaluationPartitions(datasets, variants))
+        Step evaluate = remote != null
+                ? remote.managerStep(new EvaluationPartitions(datasets, variants, properties.remote().reproducible()))
                 : step(QuantizeSteps.EVALUATE, new EvaluateStep(services, datasets, variants), repository, tx);
         Step benchmark = remote != null ? remote.managerStep(new BenchmarkPartitions(variants))
                 : step(QuantizeSteps.BENCHMARK, new BenchmarkStep(services, variants), repository, tx);

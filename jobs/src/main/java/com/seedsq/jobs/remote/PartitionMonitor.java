@@ -62,7 +62,37 @@ final class PartitionMonitor implements StepExecutionListener {
         if (watcher != null) {
             watcher.interrupt();
         }
+        if (manager.getStatus().isUnsuccessful()) {
+            closeUnfinished(manager);
+        }
         return null;
+    }
+
+    /**
+     * A manager step that failed (a request could not be sent, a partition failed) leaves partitions that no runner
+     * finished: queued, still running somewhere, or of unknown outcome. Batch refuses to restart a job with a step execution that says
+     * it runs, so they are failed here, with the reason; a restart then runs them again.
+     */
+    private void closeUnfinished(StepExecution manager) {
+        String prefix = PartitionContext.workerStepName(step.stepName()) + ":";
+        String why = manager.getFailureExceptions().isEmpty() ? manager.getExitStatus().getExitCode()
+                : String.valueOf(manager.getFailureExceptions().getFirst().getMessage());
+        try {
+            for (StepExecution p : repository.getJobExecution(manager.getJobExecutionId()).getStepExecutions()) {
+                // UNKNOWN: a runner could not record the end (its database went away); a partition is idempotent,
+                // so it is safe to run again, where Batch would refuse to restart the job.
+                if (p.getStepName().startsWith(prefix)
+                        && (p.getStatus().isRunning() || p.getStatus() == BatchStatus.UNKNOWN)) {
+                    p.setStatus(BatchStatus.FAILED);
+                    p.setExitStatus(ExitStatus.FAILED.addExitDescription("the " + step.stepName() + " step failed "
+                            + "before this partition finished: " + why));
+                    p.setEndTime(LocalDateTime.now());
+                    repository.update(p);
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("could not close the unfinished partitions of {}: {}", step.stepName(), e.toString());
+        }
     }
 
     private void watch(StepExecution manager, String jobId) {

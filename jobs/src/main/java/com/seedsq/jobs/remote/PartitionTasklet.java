@@ -56,6 +56,8 @@ public final class PartitionTasklet implements Tasklet {
         partition.putString(PartitionContext.RUNNER, runner.name());
         partition.putString(PartitionContext.DEVICE, runner.device(backend));
         partition.putString(PartitionContext.QUEUE, queue);
+        log.info("job {}: running partition {} ({}) on runner {}", jobId, execution.getStepName(),
+                partition.getString(PartitionContext.DESCRIPTION, "?"), runner.name());
         CancelCheck cancel = new CancelCheck(jobId);
         try {
             cancel.report(0, "starting");

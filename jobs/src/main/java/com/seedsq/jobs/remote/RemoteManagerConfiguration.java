@@ -15,12 +15,18 @@ import org.springframework.beans.factory.BeanFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.integration.amqp.dsl.Amqp;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.amqp.AmqpConnectException;
+import org.springframework.amqp.AmqpIOException;
 import org.springframework.integration.channel.DirectChannel;
 import org.springframework.integration.config.EnableIntegration;
 import org.springframework.integration.dsl.IntegrationFlow;
 import org.springframework.messaging.Message;
 import tools.jackson.databind.json.JsonMapper;
+
+import java.time.Duration;
+import java.time.Instant;
 
 /**
  * The manager side of remote partitioning, on when {@code sq.jobs.runners=remote}: partition requests leave through
@@ -30,6 +36,8 @@ import tools.jackson.databind.json.JsonMapper;
 @ConditionalOnProperty(name = "sq.jobs.runners", havingValue = JobsProperties.REMOTE)
 @EnableIntegration
 public class RemoteManagerConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(RemoteManagerConfiguration.class);
 
     @Bean
     public Declarables sqPartitionQueues(JobsProperties properties) {
@@ -51,14 +59,41 @@ public class RemoteManagerConfiguration {
         return new DirectChannel();
     }
 
-    /** Each request goes to the queue of its job's backend; the correlation id Batch sets names the job execution. */
+    /**
+     * Each request goes to the queue of its job's backend; the correlation id Batch sets names the job execution.
+     * A broker that is away (restarting) is waited for, up to {@code outage-patience}, so that a job does not fail
+     * for a restart that takes seconds.
+     */
     @Bean
     public IntegrationFlow sqPartitionRequestsToRabbit(DirectChannel sqPartitionRequests, RabbitTemplate rabbit,
-                                                        BackendRouter router, JobRepository repository) {
+                                                        BackendRouter router, JobRepository repository,
+                                                        JobsProperties properties) {
+        rabbit.setMessageConverter(PartitionMessaging.converter());
+        Duration patience = properties.remote().outagePatience();
         return IntegrationFlow.from(sqPartitionRequests)
-                .handle(Amqp.outboundAdapter(rabbit)
-                        .exchangeName("")
-                        .routingKeyFunction(m -> router.queue(router.backend(jobId(m, repository)))))
+                .handle(message -> {
+                    String queue = router.queue(router.backend(jobId(message, repository)));
+                    Instant giveUp = Instant.now().plus(patience);
+                    for (long wait = 500; ; wait = Math.min(wait * 2, 5000)) {
+                        try {
+                            rabbit.convertAndSend("", queue, message.getPayload());
+                            return;
+                        } catch (AmqpConnectException | AmqpIOException e) {
+                            if (Instant.now().isAfter(giveUp)) {
+                                throw new IllegalStateException("cannot send partition requests: the broker has been "
+                                        + "unreachable for " + patience.toSeconds() + " s (" + e.getMessage() + ")", e);
+                            }
+                            log.warn("the broker cannot be reached ({}); sending to {} again in {} ms", e.getMessage(),
+                                    queue, wait);
+                            try {
+                                Thread.sleep(wait);
+                            } catch (InterruptedException stop) {
+                                Thread.currentThread().interrupt();
+                                throw new IllegalStateException("interrupted while waiting for the broker", stop);
+                            }
+                        }
+                    }
+                })
                 .get();
     }
 
@@ -73,7 +108,9 @@ public class RemoteManagerConfiguration {
     public RemoteSteps sqRemoteSteps(JobRepository repository, BeanFactory beanFactory, JobStep.Services services,
                                      Jobs jobs, BackendRouter router, JobsProperties properties,
                                      DirectChannel sqPartitionRequests) {
-        RemotePartitioningManagerStepBuilderFactory factory = new RemotePartitioningManagerStepBuilderFactory(repository);
+        // The manager polls the repository for its partitions: that polling waits out a database restart.
+        RemotePartitioningManagerStepBuilderFactory factory = new RemotePartitioningManagerStepBuilderFactory(
+                PatientReads.wrap(repository, properties.remote().outagePatience()));
         factory.setBeanFactory(beanFactory);
         return new RemoteSteps(factory, repository, services, jobs, sqPartitionRequests, router, properties.remote());
     }

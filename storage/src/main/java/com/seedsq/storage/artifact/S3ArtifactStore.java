@@ -87,7 +87,15 @@ public final class S3ArtifactStore implements ArtifactStore {
         this.bucket = bucket;
         this.partSize = partSize;
         if (!call(() -> client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build()))) {
-            call(() -> client.makeBucket(MakeBucketArgs.builder().bucket(bucket).build()));
+            try {
+                call(() -> client.makeBucket(MakeBucketArgs.builder().bucket(bucket).build()));
+            } catch (IOException e) {
+                // The API and its runners start together and may all find the bucket missing: one creates it, the
+                // others are told it exists now, which is what they wanted.
+                if (!call(() -> client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build()))) {
+                    throw e;
+                }
+            }
         }
     }
 

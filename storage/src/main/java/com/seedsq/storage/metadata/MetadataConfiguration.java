@@ -36,4 +36,9 @@ public class MetadataConfiguration {
     public Uploads uploads(JdbcClient jdbc) {
         return new Uploads(jdbc);
     }
+
+    @Bean
+    public Runners runners(JdbcClient jdbc) {
+        return new Runners(jdbc);
+    }
 }

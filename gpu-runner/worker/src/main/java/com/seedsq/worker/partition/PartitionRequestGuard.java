@@ -33,14 +33,14 @@ import java.util.function.Supplier;
 final class PartitionRequestGuard implements GenericHandler<StepExecutionRequest> {
 
     private static final Logger log = LoggerFactory.getLogger(PartitionRequestGuard.class);
-    private static final Duration DATABASE_PATIENCE = Duration.ofMinutes(10);
-
     private final JobRepository repository;
     private final int attempts;
+    private final Duration outagePatience;
 
-    PartitionRequestGuard(JobRepository repository, int attempts) {
+    PartitionRequestGuard(JobRepository repository, int attempts, Duration outagePatience) {
         this.repository = repository;
         this.attempts = attempts;
+        this.outagePatience = outagePatience;
     }
 
     @Override
@@ -79,8 +79,8 @@ final class PartitionRequestGuard implements GenericHandler<StepExecutionRequest
         return request;
     }
 
-    private static <T> T withDatabase(Supplier<T> call) {
-        Instant giveUp = Instant.now().plus(DATABASE_PATIENCE);
+    private <T> T withDatabase(Supplier<T> call) {
+        Instant giveUp = Instant.now().plus(outagePatience);
         while (true) {
             try {
                 return call.get();

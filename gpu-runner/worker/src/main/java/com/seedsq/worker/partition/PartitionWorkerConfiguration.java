@@ -12,6 +12,7 @@ import com.seedsq.jobs.remote.PartitionMessaging;
 import com.seedsq.jobs.remote.PartitionTasklet;
 import com.seedsq.jobs.remote.RunnerIdentity;
 import com.seedsq.storage.metadata.Datasets;
+import com.seedsq.storage.metadata.Runners;
 import com.seedsq.worker.device.ComputeBackends;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +25,7 @@ import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.integration.partition.RemotePartitioningWorkerStepBuilderFactory;
+import org.springframework.batch.infrastructure.support.transaction.ResourcelessTransactionManager;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -34,7 +36,8 @@ import org.springframework.integration.channel.DirectChannel;
 import org.springframework.integration.config.EnableIntegration;
 import org.springframework.integration.dsl.IntegrationFlow;
 import org.springframework.integration.dsl.context.IntegrationFlowContext;
-import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.scheduling.annotation.EnableScheduling;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The runner side of remote partitioning: one worker step per partitioned job step ({@code calibrate.partition},
@@ -46,6 +49,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "sq.runner.listen", havingValue = "true", matchIfMissing = true)
 @EnableIntegration
+@EnableScheduling
 public class PartitionWorkerConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(PartitionWorkerConfiguration.class);
@@ -63,6 +67,12 @@ public class PartitionWorkerConfiguration {
     @Bean
     public RunnerIdentity sqRunnerIdentity(@Value("${sq.runner.name:}") String name, ComputeBackends backends) {
         return new RunnerName(name, backends);
+    }
+
+    @Bean
+    public RunnerHeartbeat sqRunnerHeartbeat(Runners runners, RunnerIdentity runner, ComputeBackends backends,
+                                             JsonMapper json) {
+        return new RunnerHeartbeat(runners, runner, backends, json);
     }
 
     /** The broker shows each runner's connection under the runner's name. */
@@ -91,37 +101,45 @@ public class PartitionWorkerConfiguration {
     @Bean(name = "calibrate.partition")
     public Step calibratePartition(RemotePartitioningWorkerStepBuilderFactory steps, JobStep.Services services,
                                    Datasets datasets, JobsProperties properties, RunnerIdentity runner,
-                                   PlatformTransactionManager tx, DirectChannel sqPartitionWork,
+                                   DirectChannel sqPartitionWork,
                                    DirectChannel sqPartitionOutcome) {
-        return worker(steps, new CalibrationShards(datasets, properties.remote().calibrationShards()), services,
-                runner, properties, tx, sqPartitionWork, sqPartitionOutcome);
+        return worker(steps, new CalibrationShards(datasets, properties.remote().calibrationShards(),
+                        properties.remote().reproducible()), services,
+                runner, properties, sqPartitionWork, sqPartitionOutcome);
     }
 
     @Bean(name = "evaluate.partition")
     public Step evaluatePartition(RemotePartitioningWorkerStepBuilderFactory steps, JobStep.Services services,
                                   Datasets datasets, Variants variants, JobsProperties properties,
-                                  RunnerIdentity runner, PlatformTransactionManager tx,
+                                  RunnerIdentity runner,
                                   DirectChannel sqPartitionWork, DirectChannel sqPartitionOutcome) {
-        return worker(steps, new EvaluationPartitions(datasets, variants), services, runner, properties, tx,
+        return worker(steps, new EvaluationPartitions(datasets, variants, properties.remote().reproducible()), services, runner, properties,
                 sqPartitionWork, sqPartitionOutcome);
     }
 
     @Bean(name = "benchmark.partition")
     public Step benchmarkPartition(RemotePartitioningWorkerStepBuilderFactory steps, JobStep.Services services,
                                    Variants variants, JobsProperties properties, RunnerIdentity runner,
-                                   PlatformTransactionManager tx, DirectChannel sqPartitionWork,
+                                   DirectChannel sqPartitionWork,
                                    DirectChannel sqPartitionOutcome) {
-        return worker(steps, new BenchmarkPartitions(variants), services, runner, properties, tx, sqPartitionWork,
+        return worker(steps, new BenchmarkPartitions(variants), services, runner, properties, sqPartitionWork,
                 sqPartitionOutcome);
     }
 
+    /**
+     * A worker step. Its tasklet runs without a database transaction around it: a partition works for minutes on
+     * the model and the artifact store, and a transaction held all that time would tie the partition's fate to one
+     * database connection, so that a database restart in the middle failed it (rollback impossible: status
+     * UNKNOWN, which Batch will not restart). The JobRepository records the outcome in transactions of its own.
+     */
     private static Step worker(RemotePartitioningWorkerStepBuilderFactory steps, PartitionedWork work,
                                JobStep.Services services, RunnerIdentity runner, JobsProperties properties,
-                               PlatformTransactionManager tx, DirectChannel in, DirectChannel out) {
+                               DirectChannel in, DirectChannel out) {
         return steps.get(PartitionContext.workerStepName(work.step().stepName()))
                 .inputChannel(in)
                 .outputChannel(out)
-                .tasklet(new PartitionTasklet(services, work, runner, properties.remote().attempts()), tx)
+                .tasklet(new PartitionTasklet(services, work, runner, properties.remote().attempts()),
+                        new ResourcelessTransactionManager())
                 .build();
     }
 
@@ -149,7 +167,8 @@ public class PartitionWorkerConfiguration {
     public Object sqPartitionListeners(IntegrationFlowContext flows, ConnectionFactory connections,
                                        ComputeBackends backends, JobsProperties properties, JobRepository repository,
                                        DirectChannel sqPartitionWork, RunnerIdentity runner) {
-        PartitionRequestGuard guard = new PartitionRequestGuard(repository, properties.remote().attempts());
+        PartitionRequestGuard guard = new PartitionRequestGuard(repository, properties.remote().attempts(),
+                properties.remote().outagePatience());
         for (String backend : PartitionMessaging.BACKENDS) {
             if (!backends.has(backend)) {
                 continue;

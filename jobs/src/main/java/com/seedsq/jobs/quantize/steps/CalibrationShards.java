@@ -4,6 +4,8 @@ import com.seedsq.engine.calib.ActivationStats;
 import com.seedsq.engine.calib.Calibrator;
 import com.seedsq.engine.calib.SiteKey;
 import com.seedsq.engine.calib.StatsCache;
+import com.seedsq.engine.kernel.Kernels;
+import com.seedsq.engine.kernel.ScalarKernels;
 import com.seedsq.engine.kernel.VectorKernels;
 import com.seedsq.jobs.model.DatasetText;
 import com.seedsq.jobs.model.LoadedModel;
@@ -19,7 +21,10 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -32,10 +37,13 @@ public class CalibrationShards implements PartitionedWork {
 
     private final Datasets datasets;
     private final int shards;
+    private final boolean reproducible;
 
-    public CalibrationShards(Datasets datasets, int shards) {
+    /** @param reproducible scalar kernels (JIT-independent results) rather than the faster vector kernels */
+    public CalibrationShards(Datasets datasets, int shards, boolean reproducible) {
         this.datasets = datasets;
         this.shards = shards;
+        this.reproducible = reproducible;
     }
 
     @Override
@@ -60,7 +68,7 @@ public class CalibrationShards implements PartitionedWork {
                 .orElseThrow(() -> new IllegalStateException("calibration dataset "
                         + ctx.spec().calibration().datasetId() + " no longer exists"));
         try (LoadedModel m = LoadedModel.open(ctx.modelDir());
-             VectorKernels kernels = new VectorKernels()) {
+             Kernels kernels = reproducible ? new ScalarKernels() : new VectorKernels()) {
             Objective objective = Objective.of(m);
             int[][] windows = objective.calibrationWindows(m, DatasetText.read(ctx.store(), d), ctx.spec());
             // The cache key names the whole calibration (model + all windows); shard 0 computes it for the merge.
@@ -79,22 +87,38 @@ public class CalibrationShards implements PartitionedWork {
 
     @Override
     public void merge(JobContext ctx, int count) throws Exception {
-        String key = "";
-        long tokens = 0;
-        int sequences = 0;
-        int seqLen = -1;
-        Map<SiteKey, float[]> absMax = new TreeMap<>();
+        List<ActivationStats> shards = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             Path local = ctx.workDir().resolve("calibration-shard-" + i + ".merge.safetensors");
             try (InputStream in = ctx.store().open(ctx.artifactKey(outputKey(i)))) {
                 Files.copy(in, local, StandardCopyOption.REPLACE_EXISTING);
             }
-            ActivationStats shard = ActivationStats.load(local);
+            shards.add(ActivationStats.load(local));
             Files.delete(local);
-            if (i == 0) {
-                key = shard.key();
-                seqLen = shard.seqLen();
-            } else if (!shard.absMax().keySet().equals(absMax.keySet())) {
+        }
+        ActivationStats stats = merge(shards);
+        QuantizationArtifacts.putStats(ctx, stats);
+        DatasetRecord d = datasets.find(ctx.job().tenant(), ctx.spec().calibration().datasetId()).orElseThrow();
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("key", stats.key());
+        summary.put("tokens", stats.tokens());
+        summary.put("sequences", stats.sequences());
+        summary.put("seqLen", stats.seqLen());
+        summary.put("dataset", d.name());
+        ctx.putJson("calibration.json", summary);
+    }
+
+    /**
+     * The statistics of all shards' windows, from the shards' own, in shard order: channel-wise maximum, summed
+     * counts, the first shard's cache key (the one that names the whole calibration).
+     */
+    static ActivationStats merge(List<ActivationStats> shards) {
+        Map<SiteKey, float[]> absMax = new TreeMap<>();
+        long tokens = 0;
+        int sequences = 0;
+        for (int i = 0; i < shards.size(); i++) {
+            ActivationStats shard = shards.get(i);
+            if (i > 0 && !shard.absMax().keySet().equals(absMax.keySet())) {
                 throw new IllegalStateException("calibration shard " + i + " measured other sites than shard 0");
             }
             tokens += shard.tokens();
@@ -110,11 +134,7 @@ public class CalibrationShards implements PartitionedWork {
                 }
             }
         }
-        ActivationStats stats = new ActivationStats(key, tokens, sequences, seqLen, absMax);
-        QuantizationArtifacts.putStats(ctx, stats);
-        DatasetRecord d = datasets.find(ctx.job().tenant(), ctx.spec().calibration().datasetId()).orElseThrow();
-        ctx.putJson("calibration.json", Map.of("key", stats.key(), "tokens", stats.tokens(),
-                "sequences", stats.sequences(), "seqLen", stats.seqLen(), "dataset", d.name()));
+        return new ActivationStats(shards.getFirst().key(), tokens, sequences, shards.getFirst().seqLen(), absMax);
     }
 
     private String outputKey(int index) {

@@ -1,5 +1,7 @@
 package com.seedsq.jobs.quantize.steps;
 
+import com.seedsq.engine.kernel.Kernels;
+import com.seedsq.engine.kernel.ScalarKernels;
 import com.seedsq.engine.kernel.VectorKernels;
 import com.seedsq.jobs.model.LoadedModel;
 import com.seedsq.jobs.objective.Objective;
@@ -21,10 +23,13 @@ public class EvaluationPartitions implements PartitionedWork {
 
     private final Datasets datasets;
     private final Variants variants;
+    private final boolean reproducible;
 
-    public EvaluationPartitions(Datasets datasets, Variants variants) {
+    /** @param reproducible scalar kernels (JIT-independent results) rather than the faster vector kernels */
+    public EvaluationPartitions(Datasets datasets, Variants variants, boolean reproducible) {
         this.datasets = datasets;
         this.variants = variants;
+        this.reproducible = reproducible;
     }
 
     @Override
@@ -47,7 +52,7 @@ public class EvaluationPartitions implements PartitionedWork {
         String name = variant(ctx, index);
         DatasetRecord d = dataset(ctx, index);
         try (LoadedModel m = LoadedModel.open(ctx.modelDir());
-             VectorKernels kernels = new VectorKernels();
+             Kernels kernels = reproducible ? new ScalarKernels() : new VectorKernels();
              Variants.Runnable variant = variants.open(ctx, m, name, kernels)) {
             EvaluateStep.Result r = EvaluateStep.evaluate(ctx, m, name, variant, d,
                     (w, total) -> progress.report((double) w / total,
