@@ -59,7 +59,7 @@ class MaskedLmJobApiTest {
         Map<String, Object> spec = new HashMap<>();
         spec.put("modelId", modelId);
         spec.put("calibration", Map.of("datasetId", dataId, "samples", 4));
-        spec.put("alpha", "0.5");
+        // no alpha: BERT's default is auto (a fixed α at all four post-LN sites can be worse than naive)
         spec.put("level", "O1");
         spec.put("evaluation", Map.of("datasetIds", List.of(dataId), "sequences", 6));
         spec.put("benchmark", Map.of("batchSizes", List.of(1), "seqLens", List.of(64), "decodeTokens", 4));
@@ -98,6 +98,7 @@ class MaskedLmJobApiTest {
             assertThat(p.path("prefillMs").asDouble()).isPositive();
             assertThat(p.path("decodeTokens").asInt()).as("an encoder has no decode").isZero();
         }
+        assertThat(report.path("smoothing").path("alpha").asString()).isEqualTo("auto");
         // every BERT site has an explicit scale (post-LN: no norm can absorb 1/s), so smoothing covers all four
         assertThat(report.path("smoothing").path("atlas").size()).isEqualTo(2 * 4);
     }

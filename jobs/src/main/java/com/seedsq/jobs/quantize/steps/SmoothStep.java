@@ -7,6 +7,7 @@ import com.seedsq.engine.smoothquant.SmoothQuant;
 import com.seedsq.engine.smoothquant.SmoothingPlan;
 import com.seedsq.jobs.model.DatasetText;
 import com.seedsq.jobs.model.LoadedModel;
+import com.seedsq.jobs.objective.Objective;
 import com.seedsq.jobs.quantize.JobContext;
 import com.seedsq.jobs.quantize.JobStep;
 import com.seedsq.jobs.quantize.QuantizeSteps;
@@ -42,9 +43,8 @@ public class SmoothStep extends JobStep {
             if (config.autoAlpha()) {
                 progress.report(0.05, "sampling calibration activations for the α search");
                 var d = datasets.find(ctx.job().tenant(), ctx.spec().calibration().datasetId()).orElseThrow();
-                int[] ids = m.tokenizer().encode(DatasetText.read(ctx.store(), d), true);
-                int[][] windows = QuantizationArtifacts.calibrationSpec(ctx.spec()).windows(ids, m.tokenizer().bos());
-                sample = SmoothQuant.sampleActivations(m.model(), windows, SmoothQuant.AUTO_SAMPLE_ROWS);
+                int[][] windows = Objective.of(m).calibrationWindows(m, DatasetText.read(ctx.store(), d), ctx.spec());
+                sample = SmoothQuant.sampleActivations(m.model(), windows, SmoothQuant.autoSampleRows(m.model()));
             }
             List<AlphaSearch.Choice> choices = new ArrayList<>();
             SmoothingPlan plan = SmoothQuant.plan(m.model(), stats, sample, config, choices,
