@@ -23,7 +23,8 @@ import java.util.Locale;
  *
  * <pre>
  * java -cp ... com.seedsq.engine.smoothquant.MlmVariantTable BERT_DIR TEXT [--sequences 128] [--calib-sequences 128]
- *      [--levels o1,o2,o3] [--weights tensor,channel] [--alphas 0.5,auto] [--sites all] [--fp] [--cache DIR]
+ *      [--levels o1,o2,o3] [--weights tensor,channel] [--alphas 0.5,auto] [--sites all] [--fp fp32,fp16,naive]
+ *      [--no-fp] [--cache DIR]
  *      [--json FILE]
  * </pre>
  */
@@ -36,14 +37,14 @@ public final class MlmVariantTable {
         if (args.length < 2) {
             System.err.println("usage: MlmVariantTable BERT_DIR TEXT [--sequences N] [--calib-sequences N] "
                     + "[--levels o1,o2,o3] [--weights tensor,channel] [--alphas 0.5,auto] [--sites all|a,b] "
-                    + "[--no-fp] [--cache DIR] [--json FILE]");
+                    + "[--fp fp32,fp16,naive] [--no-fp] [--cache DIR] [--json FILE]");
             System.exit(2);
         }
         int n = 128, c = 128;
         List<String> levels = List.of("o1", "o2", "o3"), weights = List.of("tensor", "channel");
         List<String> alphas = List.of("0.5", "auto");
         String sitesText = "all";
-        boolean fp = true;
+        List<String> fpVariants = List.of("fp32", "fp16", "naive");
         Path cache = null, json = null;
         for (int i = 2; i < args.length; i++) {
             switch (args[i]) {
@@ -53,7 +54,8 @@ public final class MlmVariantTable {
                 case "--weights" -> weights = List.of(args[++i].split(","));
                 case "--alphas" -> alphas = List.of(args[++i].split(","));
                 case "--sites" -> sitesText = args[++i];
-                case "--no-fp" -> fp = false;
+                case "--no-fp" -> fpVariants = List.of();
+                case "--fp" -> fpVariants = List.of(args[++i].split(","));
                 case "--cache" -> cache = Path.of(args[++i]);
                 case "--json" -> json = Path.of(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
@@ -81,9 +83,7 @@ public final class MlmVariantTable {
                     "accuracy", "pseudo-ppl", "masked", "seconds");
             List<VariantResult> all = new ArrayList<>();
             List<Variant> first = new ArrayList<>();
-            if (fp) {
-                first.addAll(List.of(Variant.FP32, Variant.FP16, Variant.NAIVE));
-            }
+            fpVariants.forEach(v -> first.add(Variant.parse(v)));
             boolean printedFirst = false;
             for (String w : weights) {
                 for (String a : alphas) {
