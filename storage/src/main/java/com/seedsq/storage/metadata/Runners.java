@@ -27,9 +27,4 @@ public class Runners {
     public List<RunnerRecord> list() {
         return jdbc.sql("SELECT * FROM sq_runner ORDER BY name").query(RunnerRecord.class).list();
     }
-
-    /** Forgets runners silent since {@code before} (stopped ones; a live runner beats every few seconds). */
-    public int forgetSilentSince(OffsetDateTime before) {
-        return jdbc.sql("DELETE FROM sq_runner WHERE heartbeat_at < ?").param(before).update();
-    }
 }
