@@ -8,6 +8,52 @@ import static org.junit.jupiter.api.Assertions.*;
 
 class Int8QuantizerTest {
 
+    /**
+     * The vectorised row quantizer must give the scalar definition's codes exactly: random rows of every length
+     * around the vector width (tails), with and without input scales, plus exact ties (x.5 at scale 1, where
+     * round-half-to-even matters), values beyond the clamp, infinities and NaN (code 0, as (byte) NaN).
+     */
+    @Test
+    void vectorRowsEqualTheScalarDefinition() {
+        java.util.Random r = new java.util.Random(3);
+        for (int cols = 1; cols <= 70; cols++) {
+            float[] x = new float[2 * cols], in = new float[cols];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) (r.nextGaussian() * (i % 7 == 0 ? 40 : 2));
+            }
+            for (int c = 0; c < cols; c++) {
+                in[c] = 0.25f + r.nextFloat();
+            }
+            for (float[] inputScale : new float[][]{null, in}) {
+                QuantizedMatrix q = Int8Quantizer.activations(x, 2, cols, Granularity.TOKEN, inputScale);
+                for (int row = 0; row < 2; row++) {
+                    for (int c = 0; c < cols; c++) {
+                        float v = inputScale == null ? x[row * cols + c] : x[row * cols + c] * inputScale[c];
+                        assertEquals(Int8Quantizer.quantize(v, q.scale(row)), q.code(row, c),
+                                "cols " + cols + " row " + row + " col " + c);
+                    }
+                }
+            }
+        }
+        float[] ties = new float[64];
+        for (int i = 0; i < ties.length; i++) {
+            ties[i] = (i - 32) + 0.5f; // -31.5 .. 31.5, every one a tie at scale 1
+        }
+        ties[0] = 127f; // absmax 127: scale exactly 1
+        ties[1] = Float.NaN;
+        ties[2] = 126.5f;
+        QuantizedMatrix q = Int8Quantizer.activationsStatic(ties, 1, ties.length, 1f, null);
+        for (int c = 0; c < ties.length; c++) {
+            assertEquals(Int8Quantizer.quantize(ties[c], 1f), q.code(0, c), "tie at col " + c);
+        }
+        float[] wild = {1e9f, -1e9f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 300f, -128.4f, 0f, -0f,
+                1e9f, -1e9f, 5f, 6f, 7f, 8f, 9f, 10f, 11f};
+        QuantizedMatrix w = Int8Quantizer.activationsStatic(wild, 1, wild.length, 0.5f, null);
+        for (int c = 0; c < wild.length; c++) {
+            assertEquals(Int8Quantizer.quantize(wild[c], 0.5f), w.code(0, c), "value " + wild[c]);
+        }
+    }
+
     @Test
     void scaleHasAFloorSoZeroRowsQuantizeToZero() {
         assertEquals(1e-5f / 127f, Int8Quantizer.scale(0f));
