@@ -15,6 +15,7 @@ const LABELS = {
   backend: 'Backend',
   'evaluation.datasetIds': 'Evaluation datasets',
   'evaluation.maxTokens': 'Max tokens',
+  'evaluation.sequences': 'Masked-LM sequences',
   'benchmark.batchSizes': 'Batch sizes',
   'benchmark.seqLens': 'Sequence lengths',
   'benchmark.decodeTokens': 'Decode tokens',
@@ -134,6 +135,7 @@ export function specFromForm() {
     evaluation: {
       datasetIds: [...$.evalSets.querySelectorAll('input:checked')].map((b) => b.value),
       maxTokens: intOrUndefined('job-max-tokens'),
+      sequences: intOrUndefined('job-sequences'),
     },
     benchmark: {
       batchSizes: list('job-batches'),

@@ -54,7 +54,7 @@ class ApiStartupTest {
         assertThat(api.path("paths").has("/api/v1/uploads/{id}/files/{fileIndex}/parts/{partNumber}")).isTrue();
         // Pipelines copy from the examples: the job submit and the upload create carry them.
         assertThat(api.path("paths").path("/api/v1/jobs").path("post").path("requestBody").path("content")
-                .path("application/json").path("examples").size()).isEqualTo(2);
+                .path("application/json").path("examples").size()).isEqualTo(3);
         assertThat(api.path("paths").path("/api/v1/uploads").path("post").path("requestBody").path("content")
                 .path("application/json").path("examples").size()).isEqualTo(2);
     }

@@ -56,6 +56,13 @@ class JobController {
     static final String MINIMAL_JOB_EXAMPLE = """
             {"modelId": "5f0c3c9e-6a53-4b0e-9d0a-2f1d8f0a1c11",
              "calibration": {"datasetId": "c561a35e-8f23-4fe7-a937-1d9b6341042c"}}""";
+    /** An encoder: masked-LM accuracy on the first 128 blocks, calibration on the last 128, α = auto (BERT's default). */
+    static final String MASKED_LM_JOB_EXAMPLE = """
+            {"modelId": "0b7d2a51-3c5e-4f0e-8a34-6c1e2f9b7d20",
+             "calibration": {"datasetId": "c561a35e-8f23-4fe7-a937-1d9b6341042c", "samples": 128},
+             "level": "O1", "weights": "channel",
+             "evaluation": {"datasetIds": ["c561a35e-8f23-4fe7-a937-1d9b6341042c"], "sequences": 128},
+             "benchmark": {"batchSizes": [1], "seqLens": [128]}, "backend": "cpu"}""";
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     record JobView(String id, String modelId, String status, String currentStep, List<String> steps, double percent,
@@ -95,7 +102,9 @@ class JobController {
                                            mediaType = "application/json", examples = {
                                            @ExampleObject(name = "stories260K, O1, alpha 0.5", value = JOB_EXAMPLE),
                                            @ExampleObject(name = "minimal (defaults for the rest)",
-                                                   value = MINIMAL_JOB_EXAMPLE)}))
+                                                   value = MINIMAL_JOB_EXAMPLE),
+                                           @ExampleObject(name = "BERT (masked LM), O1, alpha auto",
+                                                   value = MASKED_LM_JOB_EXAMPLE)}))
                                    @RequestBody JobSpec spec,
                                    @Parameter(description = "makes retries of this submit safe")
                                    @RequestHeader(value = "Idempotency-Key", required = false) String key) {
