@@ -5,6 +5,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -25,6 +26,31 @@ import java.util.function.IntConsumer;
 public final class VectorKernels extends ScalarKernels {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /**
+     * Rotations by half, a quarter, ... of the lanes: {@link #sumLanes} adds a vector to its rotations, a fixed
+     * pairwise order. {@code reduceLanes(ADD)} leaves the order unspecified and it does differ between the interpreter
+     * and compiled code (a matmul changed its last bit after ~180 calls), so the same forward pass rounded differently
+     * before and after JIT compilation; runners and exports need bit-identical results run to run.
+     */
+    private static final VectorShuffle<Float>[] ROTATIONS = rotations();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] rotations() {
+        int n = Integer.numberOfTrailingZeros(S.length());
+        VectorShuffle<Float>[] r = new VectorShuffle[n];
+        for (int i = 0; i < n; i++) {
+            r[i] = VectorShuffle.iota(S, S.length() >> (i + 1), 1, true);
+        }
+        return r;
+    }
+
+    /** The sum of {@code v}'s lanes in a fixed order (see {@link #ROTATIONS}). */
+    static float sumLanes(FloatVector v) {
+        for (VectorShuffle<Float> rot : ROTATIONS) {
+            v = v.add(v.rearrange(rot));
+        }
+        return v.lane(0);
+    }
     private static final int L = S.length();
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final int TILE_N = 32;
@@ -204,10 +230,10 @@ public final class VectorKernels extends ScalarKernels {
             a30 = x3.fma(w0, a30);
             a31 = x3.fma(w1, a31);
         }
-        float s00 = a00.reduceLanes(VectorOperators.ADD), s01 = a01.reduceLanes(VectorOperators.ADD),
-                s10 = a10.reduceLanes(VectorOperators.ADD), s11 = a11.reduceLanes(VectorOperators.ADD),
-                s20 = a20.reduceLanes(VectorOperators.ADD), s21 = a21.reduceLanes(VectorOperators.ADD),
-                s30 = a30.reduceLanes(VectorOperators.ADD), s31 = a31.reduceLanes(VectorOperators.ADD);
+        float s00 = sumLanes(a00), s01 = sumLanes(a01),
+                s10 = sumLanes(a10), s11 = sumLanes(a11),
+                s20 = sumLanes(a20), s21 = sumLanes(a21),
+                s30 = sumLanes(a30), s31 = sumLanes(a31);
         for (; c < k; c++) {
             float w0 = w.get(Matrix.F32_LE, wo + c * 4L), w1 = w.get(Matrix.F32_LE, wo + rowBytes + c * 4L);
             s00 += x[xo + c] * w0;
@@ -243,8 +269,8 @@ public final class VectorKernels extends ScalarKernels {
             a2 = xv.fma(FloatVector.fromMemorySegment(S, w, wo + 2 * rowBytes + c * 4L, LE), a2);
             a3 = xv.fma(FloatVector.fromMemorySegment(S, w, wo + 3 * rowBytes + c * 4L, LE), a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD),
-                s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        float s0 = sumLanes(a0), s1 = sumLanes(a1),
+                s2 = sumLanes(a2), s3 = sumLanes(a3);
         for (; c < k; c++) {
             float xv = x[xo + c];
             s0 += xv * w.get(Matrix.F32_LE, wo + c * 4L);
@@ -265,7 +291,7 @@ public final class VectorKernels extends ScalarKernels {
         for (; c < bound; c += L) {
             acc = FloatVector.fromArray(S, x, xo + c).fma(FloatVector.fromMemorySegment(S, w, wo + c * 4L, LE), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc);
         for (; c < k; c++) {
             s += x[xo + c] * w.get(Matrix.F32_LE, wo + c * 4L);
         }
@@ -283,10 +309,12 @@ public final class VectorKernels extends ScalarKernels {
         for (; i < bound; i += L) {
             acc = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc);
         if (n - i >= 8 && S8.length() == 8) {
-            s += FloatVector.fromArray(S8, a, aOff + i).mul(FloatVector.fromArray(S8, b, bOff + i))
-                    .reduceLanes(VectorOperators.ADD);
+            FloatVector t = FloatVector.fromArray(S8, a, aOff + i).mul(FloatVector.fromArray(S8, b, bOff + i));
+            for (int j = 0; j < 8; j++) {
+                s += t.lane(j); // in lane order, for the reason given at ROTATIONS
+            }
             i += 8;
         }
         for (; i < n; i++) {
