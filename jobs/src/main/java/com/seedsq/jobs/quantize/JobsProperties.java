@@ -40,9 +40,10 @@ public record JobsProperties(Path workDir, Integer concurrency, Webhooks webhook
      * @param waitingAfter       a partition nobody has taken for this long makes the job's message say so
      * @param outagePatience     how long the manager and the runners wait out an unreachable database or broker
      *                           (a restart) before they fail the step
-     * @param reproducible       runners calibrate and evaluate with the engine's scalar kernels, whose results do
-     *                           not depend on the JIT (the vector kernels' lane reductions do), so that artifacts are
-     *                           the same bytes whichever runner ran a partition; false: the faster vector kernels
+     * @param reproducible       runners calibrate and evaluate with the engine's scalar kernels, whose results depend
+     *                           on nothing but the input, so that artifacts are the same bytes whichever runner ran a
+     *                           partition, on any CPU; false: the faster vector kernels, bit-identical run to run on
+     *                           one kind of CPU (fixed-order lane sums) but not across vector widths (AVX2/AVX-512)
      */
     public record Remote(String queuePrefix, Integer calibrationShards, Integer attempts, Duration pollInterval,
                          Duration waitingAfter, Duration outagePatience, Boolean reproducible) {
