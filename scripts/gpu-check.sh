@@ -5,10 +5,13 @@
 #   scripts/gpu-check.sh prepare        on the developer machine (JDK 25 + Maven cache; no GPU needed): builds the
 #                                       engine jar and a jlinked Java runtime into .gpu-check/ (git-ignored through
 #                                       .git/info/exclude, ~30 MB), because the GPU machines have no Java and no network
-#   scripts/gpu-check.sh run [DIR]      on the GPU machine: writes gpu-bench.{log,md,csv}, torch-bench.{csv,md} and
-#                                       nvidia-smi.txt into DIR (default: $OUT if set, else ./gpu-check-out)
+#   scripts/gpu-check.sh run [DIR]      on the GPU machine: writes gpu-bench.{log,md,csv}, torch-bench.{csv,md},
+#                                       nvidia-smi.txt, hf-reference.tar.gz (transformers' logits for the engine's
+#                                       tests) and, when a check fails, sanitizer.log into DIR (default: $OUT if set,
+#                                       else ./gpu-check-out)
 #
 # Device call (run tool): command "scripts/gpu-check.sh run", carry [".gpu-check"], timeout_s 540.
+# The GpuBench parts run one JVM each (check, gemm, e2e), each under a time limit, so one failure hides nothing.
 # Exit status: GpuBench's (0 all checks passed, 1 a check failed, 2 no CUDA device).
 set -uo pipefail
 
@@ -59,20 +62,50 @@ run() {
   if [ -d "$KIT/lib" ]; then cp="$KIT/lib/*";
   else cp="$(find "$ENGINE/target" -maxdepth 1 -name 'sq-engine-*.jar' ! -name '*-sources.jar' | head -n 1):$ENGINE/target/lib/*"; fi
 
-  { command -v nvidia-smi >/dev/null && nvidia-smi; } > "$out/nvidia-smi.txt" 2>&1 || true
+  { command -v nvidia-smi >/dev/null && nvidia-smi; echo; command -v nvcc >/dev/null && nvcc --version; } \
+    > "$out/nvidia-smi.txt" 2>&1 || true
   head -n 12 "$out/nvidia-smi.txt" 2>/dev/null
+  local py=""
+  command -v python3 >/dev/null && python3 -c 'import torch' 2>/dev/null && py=python3
 
-  "$java" --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Xmx32g \
-    -cp "$cp" com.seedsq.engine.cuda.GpuBench --out "$out" 2>&1 | tee "$out/gpu-bench.log"
-  local status=${PIPESTATUS[0]}
+  # Reference logits from HF transformers (CPU only), in the background while the GPU parts run: committed as the
+  # engine's HfTransformersReferenceTest data, since the developer machine has no torch.
+  local hfpid=""
+  if [ -n "$py" ]; then
+    (cd "$out" && timeout 240 "$py" "$ROOT/scripts/hf_reference.py" hf-reference > hf-reference.log 2>&1;
+     tar czf hf-reference.tar.gz hf-reference hf-reference.log && rm -rf hf-reference hf-reference.log) &
+    hfpid=$!
+  fi
 
-  if command -v python3 >/dev/null && python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
-    PYTHONUNBUFFERED=1 python3 "$ROOT/scripts/torch_gemm_bench.py" --csv "$out/torch-bench.csv" \
+  # Each GpuBench part in its own JVM (a sticky CUDA error poisons a context), each with a time limit.
+  local jvm=("$java" --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Xmx32g -cp "$cp"
+             com.seedsq.engine.cuda.GpuBench --out "$out")
+  local status=0 part limit rc
+  for part in check:100 gemm:150 e2e:90; do
+    limit=${part#*:}; part=${part%%:*}
+    echo "== GpuBench --parts $part (limit ${limit}s)" | tee -a "$out/gpu-bench.log"
+    timeout "$limit" "${jvm[@]}" --parts "$part" 2>&1 | tee -a "$out/gpu-bench.log"
+    rc=${PIPESTATUS[0]}
+    echo "== part $part exit $rc" | tee -a "$out/gpu-bench.log"
+    [ "$rc" -gt "$status" ] && status=$rc
+    if [ "$part" = check ] && [ "$rc" -ne 0 ] && command -v compute-sanitizer >/dev/null; then
+      echo "== check failed: rerunning it under compute-sanitizer (memcheck)" | tee -a "$out/gpu-bench.log"
+      timeout 120 compute-sanitizer --tool memcheck --print-limit 20 "${jvm[@]}" --out "$out/sanitized" --parts check \
+        > "$out/sanitizer.log" 2>&1
+      echo "== compute-sanitizer exit $?" | tee -a "$out/gpu-bench.log"
+    fi
+  done
+  cat "$out"/gpu-bench-check.md "$out"/gpu-bench-gemm.md "$out"/gpu-bench-e2e.md > "$out/gpu-bench.md" 2>/dev/null
+  rm -f "$out"/gpu-bench-check.md "$out"/gpu-bench-gemm.md "$out"/gpu-bench-e2e.md; rm -rf "$out/sanitized"
+
+  if [ -n "$py" ] && python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
+    PYTHONUNBUFFERED=1 timeout 100 python3 "$ROOT/scripts/torch_gemm_bench.py" --csv "$out/torch-bench.csv" \
       --ours "$out/gpu-bench.csv" 2>&1 | tee "$out/torch-bench.md"
   else
     echo "gpu-check: no python3 with CUDA-enabled torch here, PyTorch reference skipped" | tee "$out/torch-bench.md"
   fi
-  echo "gpu-check: GpuBench exit status $status; results in $out"
+  [ -n "$hfpid" ] && wait "$hfpid"
+  echo "gpu-check: GpuBench worst exit status $status; results in $out"; ls -la "$out"
   exit "$status"
 }
 

@@ -33,8 +33,11 @@ import java.util.SplittableRandom;
  *   <li>an end-to-end LLaMA-7B-shaped decoder stack (32 layers sharing one layer's random weights) in FP16 and in
  *       W8A8: prefill of 512 tokens and decode at context 512.</li>
  * </ol>
- * Usage: {@code GpuBench [--out DIR] [--quick]}. Writes {@code gpu-bench.csv} and {@code gpu-bench.md} to DIR and the
- * same tables to stdout. Exit status 0 when every check passed, 1 when one failed, 2 without a CUDA device.
+ * Usage: {@code GpuBench [--out DIR] [--quick] [--parts check,gemm,e2e]}. Writes {@code gpu-bench.csv} (the GEMM
+ * grid) and {@code gpu-bench.md} (or {@code gpu-bench-PARTS.md} when only some parts run) to DIR and the same tables
+ * to stdout. Running the parts as separate processes keeps a sticky CUDA error in one (an illegal address poisons
+ * the context) from hiding the others. Exit status 0 when every check passed, 1 when one failed, 2 without a CUDA
+ * device.
  */
 public final class GpuBench {
 
@@ -60,12 +63,21 @@ public final class GpuBench {
     public static void main(String[] args) throws IOException {
         Path dir = Path.of(".");
         boolean quick = false;
+        java.util.Set<String> parts = new java.util.LinkedHashSet<>(PARTS);
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--out" -> dir = Path.of(args[++i]);
                 case "--quick" -> quick = true;
+                case "--parts" -> {
+                    parts.clear();
+                    parts.addAll(List.of(args[++i].split(",")));
+                    if (!PARTS.containsAll(parts)) {
+                        System.err.println("unknown part in " + parts + " (known: " + PARTS + ")");
+                        System.exit(64);
+                    }
+                }
                 default -> {
-                    System.err.println("usage: GpuBench [--out DIR] [--quick]");
+                    System.err.println("usage: GpuBench [--out DIR] [--quick] [--parts check,gemm,e2e]");
                     System.exit(64);
                 }
             }
@@ -78,13 +90,17 @@ public final class GpuBench {
         int failures;
         try (CudaBackend b = opened.get()) {
             GpuBench bench = new GpuBench(b, System.out);
-            failures = bench.run(dir, quick);
+            failures = bench.run(dir, quick, parts);
         }
         System.exit(failures == 0 ? 0 : 1);
     }
 
-    int run(Path dir, boolean quick) throws IOException {
+    static final List<String> PARTS = List.of("check", "gemm", "e2e");
+
+    int run(Path dir, boolean quick, java.util.Set<String> parts) throws IOException {
         Files.createDirectories(dir);
+        Path mdFile = dir.resolve(parts.size() == PARTS.size() ? "gpu-bench.md"
+                : "gpu-bench-" + String.join("-", parts) + ".md");
         DeviceInfo info = dev.info();
         line("# GPU self-check and benchmark");
         line("");
@@ -93,24 +109,30 @@ public final class GpuBench {
                 + CudaFatbin.committedSourceHash());
         line("- java " + System.getProperty("java.version") + ", " + java.time.Instant.now());
         line("");
-        line("## Correctness");
-        line("");
-        section("quantization", this::checkQuantize);
-        section("INT8 GEMM", this::checkInt8Gemm);
-        section("FP16 GEMM", this::checkFp16Gemm);
-        section("forward helpers", this::checkForward);
-        section("model forward (CudaLlama)", this::checkModelForward);
-        line("");
-        line(failures == 0 ? "All checks passed." : failures + " check(s) FAILED.");
-        line("");
-        Files.writeString(dir.resolve("gpu-bench.md"), md);
-        List<String> csv = new ArrayList<>();
-        section("GEMM timings", () -> csv.addAll(benchGemms(quick ? new int[]{1, 512} : MS,
-                quick ? new int[][]{KN[0], KN[2]} : KN)));
-        Files.write(dir.resolve("gpu-bench.csv"), csv);
-        Files.writeString(dir.resolve("gpu-bench.md"), md);
-        section("end to end", () -> endToEnd(quick));
-        Files.writeString(dir.resolve("gpu-bench.md"), md);
+        if (parts.contains("check")) {
+            line("## Correctness");
+            line("");
+            section("quantization", this::checkQuantize);
+            section("INT8 GEMM", this::checkInt8Gemm);
+            section("FP16 GEMM", this::checkFp16Gemm);
+            section("forward helpers", this::checkForward);
+            section("model forward (CudaLlama)", this::checkModelForward);
+            line("");
+            line(failures == 0 ? "All checks passed." : failures + " check(s) FAILED.");
+            line("");
+            Files.writeString(mdFile, md);
+        }
+        if (parts.contains("gemm")) {
+            List<String> csv = new ArrayList<>();
+            section("GEMM timings", () -> csv.addAll(benchGemms(quick ? new int[]{1, 512} : MS,
+                    quick ? new int[][]{KN[0], KN[2]} : KN)));
+            Files.write(dir.resolve("gpu-bench.csv"), csv);
+            Files.writeString(mdFile, md);
+        }
+        if (parts.contains("e2e")) {
+            section("end to end", () -> endToEnd(quick));
+            Files.writeString(mdFile, md);
+        }
         return failures;
     }
 
