@@ -11,6 +11,7 @@
 #                                       else ./gpu-check-out)
 #
 # Device call (run tool): command "scripts/gpu-check.sh run", carry [".gpu-check"], timeout_s 540.
+# SQ_SKIP_HF_REFERENCE=1 skips the transformers reference logits (committed already).
 # The GpuBench parts run one JVM each (check, gemm, e2e), each under a time limit, so one failure hides nothing.
 # Exit status: GpuBench's (0 all checks passed, 1 a check failed, 2 no CUDA device).
 set -uo pipefail
@@ -71,7 +72,7 @@ run() {
   # Reference logits from HF transformers (CPU only), in the background while the GPU parts run: committed as the
   # engine's HfTransformersReferenceTest data, since the developer machine has no torch.
   local hfpid=""
-  if [ -n "$py" ]; then
+  if [ -n "$py" ] && [ -z "${SQ_SKIP_HF_REFERENCE:-}" ]; then
     (cd "$out" && timeout 240 "$py" "$ROOT/scripts/hf_reference.py" hf-reference > hf-reference.log 2>&1;
      tar czf hf-reference.tar.gz hf-reference hf-reference.log && rm -rf hf-reference hf-reference.log) &
     hfpid=$!
@@ -101,6 +102,8 @@ run() {
   if [ -n "$py" ] && python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
     PYTHONUNBUFFERED=1 timeout 100 python3 "$ROOT/scripts/torch_gemm_bench.py" --csv "$out/torch-bench.csv" \
       --ours "$out/gpu-bench.csv" 2>&1 | tee "$out/torch-bench.md"
+    echo | tee -a "$out/torch-bench.md"
+    PYTHONUNBUFFERED=1 timeout 100 python3 "$ROOT/scripts/torch_llama_bench.py" 2>&1 | tee -a "$out/torch-bench.md"
   else
     echo "gpu-check: no python3 with CUDA-enabled torch here, PyTorch reference skipped" | tee "$out/torch-bench.md"
   fi

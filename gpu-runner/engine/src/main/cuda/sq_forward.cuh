@@ -94,6 +94,101 @@ __device__ void sq_attention(__half* out, const __half* q, const __half* kCache,
     }
 }
 
+// Causal attention, tiled (flash-attention's online softmax on CUDA cores): same contract as sq_attention, for
+// headDim <= 128. A block takes SQ_ATT_BQ queries of one head (4 warps x 4 queries); K and V stream through shared
+// memory SQ_ATT_BK keys at a time, read once per block instead of once per query, and the scores never leave
+// registers. Lane j scores key j of the tile against its warp's 4 queries; each lane accumulates output dimensions
+// lane, lane+32, lane+64, lane+96. Prefill does ~T*T*headDim work per head, so this is what makes it scale; decode
+// (T = 1) uses one warp of one block per head, which is all the work there is.
+//   grid = (ceil(T / SQ_ATT_BQ), heads), block = 128, static shared memory ~40 KB.
+#define SQ_ATT_BQ 16
+#define SQ_ATT_BK 32
+#define SQ_ATT_QPW 4
+#define SQ_ATT_MAXD 128
+
+__device__ void sq_attention_tiled(__half* out, const __half* q, const __half* kCache, const __half* vCache, int T,
+                                   int startPos, int heads, int kvHeads, int headDim, int qStride, int kvStride,
+                                   float scale) {
+    __shared__ __align__(16) float sQ[SQ_ATT_MAXD][SQ_ATT_BQ];  // transposed: a warp's 4 queries are one float4
+    __shared__ float sK[SQ_ATT_BK][SQ_ATT_MAXD + 1];            // +1: lane j reads row j, conflict-free
+    __shared__ float sV[SQ_ATT_BK][SQ_ATT_MAXD];
+    const int h = blockIdx.y, kh = h / (heads / kvHeads);
+    const int t0 = blockIdx.x * SQ_ATT_BQ;
+    const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+    const int lastT = min(t0 + SQ_ATT_BQ, T) - 1;
+    const int keys = startPos + lastT + 1;  // what the block's last query sees
+
+    for (int i = tid; i < SQ_ATT_BQ * headDim; i += blockDim.x) {
+        const int r = i / headDim, d = i % headDim;
+        sQ[d][r] = t0 + r < T ? __half2float(q[(size_t)(t0 + r) * qStride + (size_t)h * headDim + d]) * scale : 0.f;
+    }
+    float m[SQ_ATT_QPW], l[SQ_ATT_QPW], acc[SQ_ATT_QPW][4];
+#pragma unroll
+    for (int i = 0; i < SQ_ATT_QPW; i++) {
+        m[i] = -INFINITY;
+        l[i] = 0.f;
+#pragma unroll
+        for (int c = 0; c < 4; c++) acc[i][c] = 0.f;
+    }
+    const int firstT = t0 + warp * SQ_ATT_QPW;  // this warp's first query
+
+    for (int k0 = 0; k0 < keys; k0 += SQ_ATT_BK) {
+        __syncthreads();  // the previous tile is consumed (and sQ is written, on the first pass)
+        for (int i = tid; i < SQ_ATT_BK * headDim; i += blockDim.x) {
+            const int r = i / headDim, d = i % headDim, s = k0 + r;
+            const size_t at = (size_t)s * kvStride + (size_t)kh * headDim + d;
+            sK[r][d] = s < keys ? __half2float(kCache[at]) : 0.f;
+            sV[r][d] = s < keys ? __half2float(vCache[at]) : 0.f;
+        }
+        __syncthreads();
+        if (firstT >= T || k0 > startPos + min(firstT + SQ_ATT_QPW, T) - 1) continue;  // warp-uniform: nothing to see
+
+        float dot[SQ_ATT_QPW] = {0.f, 0.f, 0.f, 0.f};
+        for (int d = 0; d < headDim; d++) {
+            const float kd = sK[lane][d];
+            const float4 qd = *reinterpret_cast<const float4*>(&sQ[d][warp * SQ_ATT_QPW]);
+            dot[0] = fmaf(qd.x, kd, dot[0]);
+            dot[1] = fmaf(qd.y, kd, dot[1]);
+            dot[2] = fmaf(qd.z, kd, dot[2]);
+            dot[3] = fmaf(qd.w, kd, dot[3]);
+        }
+        const int s = k0 + lane;
+#pragma unroll
+        for (int qi = 0; qi < SQ_ATT_QPW; qi++) {
+            const int t = firstT + qi, pos = startPos + t;
+            if (t >= T || k0 > pos) continue;  // warp-uniform
+            const bool valid = s <= pos;       // key k0 <= pos is valid, so the tile max is finite
+            const float mNew = fmaxf(m[qi], sq_warp_max(valid ? dot[qi] : -INFINITY));
+            const float p = valid ? __expf(dot[qi] - mNew) : 0.f;
+            const float corr = __expf(m[qi] - mNew);  // 0 on the first tile (m = -inf)
+            l[qi] = l[qi] * corr + sq_warp_sum(p);
+            m[qi] = mNew;
+#pragma unroll
+            for (int c = 0; c < 4; c++) acc[qi][c] *= corr;
+            for (int j = 0; j < SQ_ATT_BK; j++) {
+                const float pj = __shfl_sync(0xffffffffu, p, j);
+#pragma unroll
+                for (int c = 0; c < 4; c++) {
+                    const int d = lane + 32 * c;
+                    if (d < headDim) acc[qi][c] = fmaf(pj, sV[j][d], acc[qi][c]);
+                }
+            }
+        }
+    }
+#pragma unroll
+    for (int qi = 0; qi < SQ_ATT_QPW; qi++) {
+        const int t = firstT + qi;
+        if (t >= T) continue;
+        const float inv = 1.f / l[qi];
+        __half* o = out + (size_t)t * qStride + (size_t)h * headDim;
+#pragma unroll
+        for (int c = 0; c < 4; c++) {
+            const int d = lane + 32 * c;
+            if (d < headDim) o[d] = __float2half_rn(acc[qi][c] * inv);
+        }
+    }
+}
+
 __device__ __forceinline__ long sq_tid() { return (long)blockIdx.x * blockDim.x + threadIdx.x; }
 
 // gate[i] = silu(gate[i]) * up[i]

@@ -6,11 +6,12 @@
 // and ldmatrix addressing are all expressed in bytes and shared. Only the MMA and the epilogue differ.
 //
 // Tiling (see com.seedsq.engine.cuda.GemmPlan, which mirrors these numbers on the host):
-//   block tile BM x BN, K step 64 bytes (64 int8 or 32 half), STAGES-deep cp.async pipeline;
-//   warps WARPS_M x WARPS_N, each owning a (BM/WARPS_M) x (BN/WARPS_N) sub-tile of 16x8 MMA tiles.
-//   Shared rows are 64 + 16 bytes apart: 16-byte aligned for cp.async and ldmatrix, and the 8 rows an ldmatrix
+//   block tile BM x BN, K step BK bytes per stage (64 or 128: 64/128 int8 or 32/64 half), STAGES-deep cp.async
+//   pipeline; warps WARPS_M x WARPS_N, each owning a (BM/WARPS_M) x (BN/WARPS_N) sub-tile of 16x8 MMA tiles.
+//   Shared rows are BK + 16 bytes apart: 16-byte aligned for cp.async and ldmatrix, and the 8 rows an ldmatrix
 //   reads start in 8 distinct 4-bank groups, so reads are conflict-free.
-// Requirements (the host pads): K bytes % 64 == 0 and rows 16-byte aligned; M and N are arbitrary (guarded).
+// Requirements (the host pads): K bytes % 64 == 0 and rows 16-byte aligned; M and N are arbitrary (guarded). With
+// BK = 128 the last stage may be half past K: those chunks are zero-filled like the ragged M and N edges.
 //
 // Epilogue, in registers:
 //   INT8 -> INT32: raw accumulators (exactness checks);
@@ -22,8 +23,7 @@
 
 #include "sq_common.cuh"
 
-#define SQ_BK_BYTES 64
-#define SQ_SMEM_ROW (SQ_BK_BYTES + 16)
+#define SQ_BK_BYTES 64  // K padding unit (GemmTile.K_TILE_BYTES); a tile's stage takes 64 or 128 bytes of K
 
 enum SqOut { SQ_OUT_I32 = 0, SQ_OUT_F32 = 1, SQ_OUT_F16 = 2 };
 
@@ -64,7 +64,37 @@ __device__ __forceinline__ void sq_store(void* C, int N, int row, int col, typen
     }
 }
 
-template <int BM, int BN, int WARPS_M, int WARPS_N, int STAGES, bool INT8, int OUT>
+// Two adjacent columns (col even, N even, C 8-byte aligned): the same values as two sq_store calls, one vector store.
+template <bool INT8, int OUT>
+__device__ __forceinline__ void sq_store2(void* C, int N, int row, int col, typename SqAcc<INT8>::T acc0,
+                                          typename SqAcc<INT8>::T acc1, const float* aScale, int aPerRow,
+                                          const float* wScale, int wPerRow, const float* bias) {
+    const size_t i = (size_t)row * N + col;
+    if (INT8 && OUT == SQ_OUT_I32) {
+        *reinterpret_cast<int2*>(reinterpret_cast<int*>(C) + i) = make_int2((int)acc0, (int)acc1);
+        return;
+    }
+    float v0, v1;
+    if (INT8) {
+        const float as = aScale[aPerRow ? row : 0];
+        v0 = __fmul_rn(__fmul_rn(__int2float_rn((int)acc0), as), wScale[wPerRow ? col : 0]);
+        v1 = __fmul_rn(__fmul_rn(__int2float_rn((int)acc1), as), wScale[wPerRow ? col + 1 : 0]);
+    } else {
+        v0 = (float)acc0;
+        v1 = (float)acc1;
+    }
+    if (bias != nullptr) {
+        v0 = __fadd_rn(v0, bias[col]);
+        v1 = __fadd_rn(v1, bias[col + 1]);
+    }
+    if (OUT == SQ_OUT_F16) {
+        *reinterpret_cast<__half2*>(reinterpret_cast<__half*>(C) + i) = __halves2half2(__float2half_rn(v0), __float2half_rn(v1));
+    } else {
+        *reinterpret_cast<float2*>(reinterpret_cast<float*>(C) + i) = make_float2(v0, v1);
+    }
+}
+
+template <int BM, int BN, int WARPS_M, int WARPS_N, int STAGES, int BK, bool INT8, int OUT>
 __device__ void sq_gemm(const uint8_t* __restrict__ A, const uint8_t* __restrict__ W, void* __restrict__ C, int M,
                         int N, int kBytes, const float* __restrict__ aScale, int aPerRow,
                         const float* __restrict__ wScale, int wPerRow, const float* __restrict__ bias) {
@@ -72,29 +102,32 @@ __device__ void sq_gemm(const uint8_t* __restrict__ A, const uint8_t* __restrict
     constexpr int WM = BM / WARPS_M, WN = BN / WARPS_N;
     constexpr int MI = WM / 16, NI = WN / 8;
     static_assert(WM % 16 == 0 && WN % 8 == 0, "warp tile must be a multiple of the 16x8 MMA tile");
+    static_assert(BK == 64 || BK == 128, "a stage takes 64 or 128 bytes of K");
+    constexpr int ROW = BK + 16, CHUNKS = BK / 16;
     typedef typename SqAcc<INT8>::T Acc;
 
     extern __shared__ __align__(16) uint8_t sq_smem[];
-    uint8_t* sA = sq_smem;                               // [STAGES][BM][SQ_SMEM_ROW]
-    uint8_t* sB = sq_smem + STAGES * BM * SQ_SMEM_ROW;   // [STAGES][BN][SQ_SMEM_ROW]
+    uint8_t* sA = sq_smem;                       // [STAGES][BM][ROW]
+    uint8_t* sB = sq_smem + STAGES * BM * ROW;   // [STAGES][BN][ROW]
 
     const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
     const int warpM = warp / WARPS_N, warpN = warp % WARPS_N;
     const int blockM = blockIdx.y * BM, blockN = blockIdx.x * BN;
-    const int kTiles = kBytes / SQ_BK_BYTES;
+    const int kTiles = (kBytes + BK - 1) / BK;
 
-    // One K tile = BM (BN) rows x 4 chunks of 16 bytes; rows past M (N) are zero-filled.
+    // One K tile = BM (BN) rows x CHUNKS chunks of 16 bytes; rows past M (N) and chunks past K are zero-filled
+    // (their source address is clamped into the operand, since a zero-size copy still forms it).
     auto loadStage = [&](int stage, int kt) {
-        const size_t kOff = (size_t)kt * SQ_BK_BYTES;
-        for (int i = tid; i < BM * 4; i += THREADS) {
-            int r = i >> 2, ch = i & 3, gm = blockM + r;
-            const uint8_t* src = A + (size_t)min(gm, M - 1) * kBytes + kOff + ch * 16;
-            sq_cp_async16(sA + (stage * BM + r) * SQ_SMEM_ROW + ch * 16, src, gm < M);
+        const int kOff = kt * BK;
+        for (int i = tid; i < BM * CHUNKS; i += THREADS) {
+            const int r = i / CHUNKS, ch = i % CHUNKS, gm = blockM + r, kb = kOff + ch * 16;
+            const uint8_t* src = A + (size_t)min(gm, M - 1) * kBytes + min(kb, kBytes - 16);
+            sq_cp_async16(sA + (stage * BM + r) * ROW + ch * 16, src, gm < M && kb < kBytes);
         }
-        for (int i = tid; i < BN * 4; i += THREADS) {
-            int r = i >> 2, ch = i & 3, gn = blockN + r;
-            const uint8_t* src = W + (size_t)min(gn, N - 1) * kBytes + kOff + ch * 16;
-            sq_cp_async16(sB + (stage * BN + r) * SQ_SMEM_ROW + ch * 16, src, gn < N);
+        for (int i = tid; i < BN * CHUNKS; i += THREADS) {
+            const int r = i / CHUNKS, ch = i % CHUNKS, gn = blockN + r, kb = kOff + ch * 16;
+            const uint8_t* src = W + (size_t)min(gn, N - 1) * kBytes + min(kb, kBytes - 16);
+            sq_cp_async16(sB + (stage * BN + r) * ROW + ch * 16, src, gn < N && kb < kBytes);
         }
     };
 
@@ -121,17 +154,17 @@ __device__ void sq_gemm(const uint8_t* __restrict__ A, const uint8_t* __restrict
         sq_cp_async_commit();
 
         const int stage = kt % STAGES;
-        const uint8_t* tA = sA + (stage * BM + warpM * WM) * SQ_SMEM_ROW;
-        const uint8_t* tB = sB + (stage * BN + warpN * WN) * SQ_SMEM_ROW;
+        const uint8_t* tA = sA + (stage * BM + warpM * WM) * ROW;
+        const uint8_t* tB = sB + (stage * BN + warpN * WN) * ROW;
 #pragma unroll
-        for (int ks = 0; ks < SQ_BK_BYTES; ks += 32) {
+        for (int ks = 0; ks < BK; ks += 32) {
             uint32_t a[MI][4], b[NI][2];
 #pragma unroll
             for (int mi = 0; mi < MI; mi++)  // matrices: rows 0-7|8-15 x bytes 0-15|16-31
-                sq_ldmatrix_x4(a[mi], tA + (mi * 16 + (lane & 15)) * SQ_SMEM_ROW + ks + (lane >> 4) * 16);
+                sq_ldmatrix_x4(a[mi], tA + (mi * 16 + (lane & 15)) * ROW + ks + (lane >> 4) * 16);
 #pragma unroll
             for (int ni = 0; ni < NI; ni++)  // matrices: rows 0-7 x bytes 0-15|16-31 (lanes 0-15 give addresses)
-                sq_ldmatrix_x2(b[ni], tB + (ni * 8 + (lane & 7)) * SQ_SMEM_ROW + ks + ((lane >> 3) & 1) * 16);
+                sq_ldmatrix_x2(b[ni], tB + (ni * 8 + (lane & 7)) * ROW + ks + ((lane >> 3) & 1) * 16);
 #pragma unroll
             for (int mi = 0; mi < MI; mi++)
 #pragma unroll
@@ -142,6 +175,7 @@ __device__ void sq_gemm(const uint8_t* __restrict__ A, const uint8_t* __restrict
 
     // Accumulator fragment: d0,d1 at (row g, cols 2t, 2t+1), d2,d3 at (row g+8, same cols); g = lane/4, t = lane%4.
     const int g = lane >> 2, t = lane & 3;
+    const bool paired = (N & 1) == 0 && (reinterpret_cast<uintptr_t>(C) & 7) == 0;
 #pragma unroll
     for (int mi = 0; mi < MI; mi++) {
 #pragma unroll
@@ -152,6 +186,11 @@ __device__ void sq_gemm(const uint8_t* __restrict__ A, const uint8_t* __restrict
             for (int h = 0; h < 2; h++) {
                 const int r = row + 8 * h;
                 if (r >= M) continue;
+                if (paired && col + 1 < N) {
+                    sq_store2<INT8, OUT>(C, N, r, col, acc[mi][ni][2 * h], acc[mi][ni][2 * h + 1], aScale, aPerRow,
+                                         wScale, wPerRow, bias);
+                    continue;
+                }
                 if (col < N) sq_store<INT8, OUT>(C, N, r, col, acc[mi][ni][2 * h], aScale, aPerRow, wScale, wPerRow, bias);
                 if (col + 1 < N) sq_store<INT8, OUT>(C, N, r, col + 1, acc[mi][ni][2 * h + 1], aScale, aPerRow, wScale, wPerRow, bias);
             }
@@ -159,8 +198,11 @@ __device__ void sq_gemm(const uint8_t* __restrict__ A, const uint8_t* __restrict
     }
 }
 
-// Tile configurations; GemmTile in the Java host code must list the same numbers.
-//              name   BM   BN  WARPS_M WARPS_N STAGES
-#define SQ_TILE_s   16,  32,  1, 4, 4
-#define SQ_TILE_m   64,  64,  2, 2, 4
-#define SQ_TILE_l  128, 128,  2, 4, 3
+// Tile configurations; GemmTile in the Java host code must list the same numbers. Shared memory per block is
+// STAGES * (BM + BN) * (BK + 16) bytes, at most 99 KiB (the opt-in limit of sm_86/sm_89).
+//              name   BM   BN  WARPS_M WARPS_N STAGES BK
+#define SQ_TILE_s   16,  32,  1, 4, 4,  64
+#define SQ_TILE_m   64,  64,  2, 2, 4,  64
+#define SQ_TILE_l  128, 128,  2, 4, 3,  64
+#define SQ_TILE_w  128, 256,  2, 4, 3,  64
+#define SQ_TILE_k  128, 128,  2, 4, 2, 128

@@ -5,6 +5,7 @@
 #include "sq_common.cuh"
 #include "sq_forward.cuh"
 #include "sq_gemm.cuh"
+#include "sq_gemv.cuh"
 #include "sq_quantize.cuh"
 
 // ---- activation quantization (x: f32 or f16 [rows, cols]; q: int8 [rows, ldq]) -----------------------------------
@@ -32,10 +33,15 @@ extern "C" __global__ void sq_absmax_to_scale(float* v) {
 }
 
 // ---- GEMMs: grid = (ceil(N/BN), ceil(M/BM)), block = WARPS_M*WARPS_N*32, dynamic shared memory =
-// STAGES*(BM+BN)*80 bytes. kBytes = padded K times the element size (1 for int8, 2 for half), a multiple of 64. ----
+// STAGES*(BM+BN)*(BK+16) bytes. kBytes = padded K times the element size (1 for int8, 2 for half), a multiple of 64. ----
+
+// Threads per block, and the blocks per SM asked of the register allocator: two for tiles up to 128x128 (at most
+// 128 registers a thread at 256 threads), so one block's epilogue or pipeline fill overlaps another's main loop.
+constexpr int sq_tile_threads(int, int, int wm, int wn, int, int) { return wm * wn * 32; }
+constexpr int sq_tile_min_blocks(int bm, int bn, int, int, int, int) { return bm * bn <= 128 * 128 ? 2 : 1; }
 
 #define SQ_GEMM_KERNEL(NAME, TILE, INT8, OUT)                                                                     \
-    extern "C" __global__ void NAME(const uint8_t* A, const uint8_t* W, void* C, int M, int N, int kBytes,       \
+    extern "C" __global__ void __launch_bounds__(sq_tile_threads(TILE), sq_tile_min_blocks(TILE)) NAME(const uint8_t* A, const uint8_t* W, void* C, int M, int N, int kBytes,       \
                                     const float* aScale, int aPerRow, const float* wScale, int wPerRow,           \
                                     const float* bias) {                                                          \
         sq_gemm<TILE, INT8, OUT>(A, W, C, M, N, kBytes, aScale, aPerRow, wScale, wPerRow, bias);                  \
@@ -51,6 +57,22 @@ extern "C" __global__ void sq_absmax_to_scale(float* v) {
 SQ_GEMM_TILES(s)
 SQ_GEMM_TILES(m)
 SQ_GEMM_TILES(l)
+SQ_GEMM_TILES(w)
+SQ_GEMM_TILES(k)
+
+// The skinny tile "v" (sq_gemv.cuh): same signature and outputs, CUDA cores, for decode-sized M.
+#define SQ_GEMV_KERNEL(NAME, INT8, OUT)                                                                           \
+    extern "C" __global__ void NAME(const uint8_t* A, const uint8_t* W, void* C, int M, int N, int kBytes,       \
+                                    const float* aScale, int aPerRow, const float* wScale, int wPerRow,           \
+                                    const float* bias) {                                                          \
+        sq_gemv<SQ_GEMV_ROWS, SQ_GEMV_WARPS, INT8, OUT>(A, W, C, M, N, kBytes, aScale, aPerRow, wScale, wPerRow,  \
+                                                        bias);                                                    \
+    }
+SQ_GEMV_KERNEL(sq_gemm_s8_i32_v, true, SQ_OUT_I32)
+SQ_GEMV_KERNEL(sq_gemm_s8_f32_v, true, SQ_OUT_F32)
+SQ_GEMV_KERNEL(sq_gemm_s8_f16_v, true, SQ_OUT_F16)
+SQ_GEMV_KERNEL(sq_gemm_f16_f32_v, false, SQ_OUT_F32)
+SQ_GEMV_KERNEL(sq_gemm_f16_f16_v, false, SQ_OUT_F16)
 
 // ---- forward helpers (FP16) ---------------------------------------------------------------------------------------
 
@@ -66,6 +88,11 @@ extern "C" __global__ void sq_attention_f16(__half* out, const __half* q, const 
                                             int T, int startPos, int heads, int kvHeads, int headDim, int qStride,
                                             int kvStride, float scale) {
     sq_attention(out, q, kCache, vCache, T, startPos, heads, kvHeads, headDim, qStride, kvStride, scale);
+}
+extern "C" __global__ void sq_attention_tiled_f16(__half* out, const __half* q, const __half* kCache,
+                                                  const __half* vCache, int T, int startPos, int heads, int kvHeads,
+                                                  int headDim, int qStride, int kvStride, float scale) {
+    sq_attention_tiled(out, q, kCache, vCache, T, startPos, heads, kvHeads, headDim, qStride, kvStride, scale);
 }
 extern "C" __global__ void sq_swiglu_f16(__half* gate, const __half* up, long n) { sq_swiglu(gate, up, n); }
 extern "C" __global__ void sq_silu_f16(__half* x, long n) { sq_silu(x, n); }

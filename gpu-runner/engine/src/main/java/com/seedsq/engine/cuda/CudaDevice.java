@@ -9,9 +9,12 @@ import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUevent;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUfunction_attribute;
+import jcuda.driver.CUgraph;
+import jcuda.driver.CUgraphExec;
 import jcuda.driver.CUmemorytype;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUstream;
+import jcuda.driver.CUstreamCaptureMode;
 import jcuda.driver.CUstream_flags;
 import jcuda.driver.JCudaDriver;
 
@@ -32,6 +35,10 @@ import static jcuda.driver.JCudaDriver.cuEventElapsedTime;
 import static jcuda.driver.JCudaDriver.cuEventRecord;
 import static jcuda.driver.JCudaDriver.cuEventSynchronize;
 import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
+import static jcuda.driver.JCudaDriver.cuGraphDestroy;
+import static jcuda.driver.JCudaDriver.cuGraphExecDestroy;
+import static jcuda.driver.JCudaDriver.cuGraphInstantiate;
+import static jcuda.driver.JCudaDriver.cuGraphLaunch;
 import static jcuda.driver.JCudaDriver.cuInit;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
@@ -43,7 +50,9 @@ import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
 import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
 import static jcuda.driver.JCudaDriver.cuModuleLoadData;
 import static jcuda.driver.JCudaDriver.cuModuleUnload;
+import static jcuda.driver.JCudaDriver.cuStreamBeginCapture;
 import static jcuda.driver.JCudaDriver.cuStreamCreate;
+import static jcuda.driver.JCudaDriver.cuStreamEndCapture;
 import static jcuda.driver.JCudaDriver.cuStreamDestroy;
 import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 
@@ -289,6 +298,47 @@ public final class CudaDevice implements AutoCloseable {
         float[] ms = new float[1];
         cuEventElapsedTime(ms, start, end);
         return ms[0];
+    }
+
+    /**
+     * Records what {@code body} queues on this device's stream as a CUDA graph instead of running it (kernel
+     * launches only: a synchronization or host copy inside fails the capture). Replaying it with
+     * {@link CudaGraph#launch()} costs one host call instead of one per kernel, which is what decode, hundreds of
+     * small kernels per token, is bound by when launched one by one from Java.
+     */
+    public CudaGraph capture(Runnable body) {
+        cuStreamBeginCapture(stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
+        CUgraph graph = new CUgraph();
+        try {
+            body.run();
+        } finally {
+            cuStreamEndCapture(stream, graph); // ends the capture even when body failed, so the stream stays usable
+        }
+        CUgraphExec exec = new CUgraphExec();
+        try {
+            cuGraphInstantiate(exec, graph, 0);
+        } finally {
+            cuGraphDestroy(graph);
+        }
+        return new CudaGraph(exec);
+    }
+
+    /** An instantiated graph ({@link #capture}): replay it on the stream as often as needed, then close it. */
+    public final class CudaGraph implements AutoCloseable {
+        private final CUgraphExec exec;
+
+        private CudaGraph(CUgraphExec exec) {
+            this.exec = exec;
+        }
+
+        public void launch() {
+            cuGraphLaunch(exec, stream);
+        }
+
+        @Override
+        public void close() {
+            cuGraphExecDestroy(exec);
+        }
     }
 
     public void destroy(CUevent e) {

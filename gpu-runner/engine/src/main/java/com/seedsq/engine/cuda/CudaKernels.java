@@ -53,7 +53,8 @@ public final class CudaKernels implements AutoCloseable {
                 }
             }
         }
-        names.addAll(List.of("sq_rmsnorm_f16", "sq_rope_f16", "sq_softmax_f16", "sq_attention_f16", "sq_swiglu_f16",
+        names.addAll(List.of("sq_rmsnorm_f16", "sq_rope_f16", "sq_softmax_f16", "sq_attention_f16",
+                "sq_attention_tiled_f16", "sq_swiglu_f16",
                 "sq_silu_f16", "sq_gelu_tanh_f16", "sq_add_f16", "sq_f32_to_f16", "sq_f16_to_f32"));
         return List.copyOf(names);
     }
@@ -188,9 +189,25 @@ public final class CudaKernels implements AutoCloseable {
         launch("sq_softmax_f16", Launch.perRow(rows), p(x), i(len));
     }
 
-    /** Causal attention of T queries at positions startPos.. against a KV cache of startPos + T positions. */
+    /**
+     * Causal attention of T queries at positions startPos.. against a KV cache of startPos + T positions: the tiled
+     * kernel (K/V read once per 16 queries, constant shared memory) for head dimensions up to
+     * {@value Launch#ATTENTION_TILED_MAX_HEAD_DIM}, else the one-block-per-query kernel.
+     */
     public void attention(DeviceBuffer out, DeviceBuffer q, DeviceBuffer kCache, DeviceBuffer vCache, int queries,
                           int startPos, int heads, int kvHeads, int headDim, int qStride, int kvStride, float scale) {
+        attention(out, q, kCache, vCache, queries, startPos, heads, kvHeads, headDim, qStride, kvStride, scale,
+                headDim <= Launch.ATTENTION_TILED_MAX_HEAD_DIM);
+    }
+
+    /** As above with the kernel chosen: {@code tiled} or one block per (query, head) (GpuBench checks both). */
+    public void attention(DeviceBuffer out, DeviceBuffer q, DeviceBuffer kCache, DeviceBuffer vCache, int queries,
+                          int startPos, int heads, int kvHeads, int headDim, int qStride, int kvStride, float scale,
+                          boolean tiled) {
+        if (tiled && headDim > Launch.ATTENTION_TILED_MAX_HEAD_DIM) {
+            throw new IllegalArgumentException("the tiled attention kernel takes head dimensions up to "
+                    + Launch.ATTENTION_TILED_MAX_HEAD_DIM + ", got " + headDim);
+        }
         if (kvHeads < 1 || heads % kvHeads != 0) {
             throw new IllegalArgumentException(heads + " query heads cannot share " + kvHeads + " KV heads");
         }
@@ -198,7 +215,9 @@ public final class CudaKernels implements AutoCloseable {
         need(out, 2L * queries * qStride, "out");
         need(kCache, 2L * (startPos + queries) * kvStride, "K cache");
         need(vCache, 2L * (startPos + queries) * kvStride, "V cache");
-        launch("sq_attention_f16", Launch.attention(queries, heads, startPos), p(out), p(q), p(kCache), p(vCache),
+        launch(tiled ? "sq_attention_tiled_f16" : "sq_attention_f16",
+                tiled ? Launch.attentionTiled(queries, heads) : Launch.attention(queries, heads, startPos),
+                p(out), p(q), p(kCache), p(vCache),
                 i(queries), i(startPos), i(heads), i(kvHeads), i(headDim), i(qStride), i(kvStride), f(scale));
     }
 

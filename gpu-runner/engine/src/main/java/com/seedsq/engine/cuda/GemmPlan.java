@@ -5,8 +5,10 @@ package com.seedsq.engine.cuda;
  * (zero columns in A and W add nothing, so the product is unchanged), M and N rounded up to whole tiles (the kernel
  * guards the ragged edge, nothing is copied), the grid {@code (N/bn, M/bm)} and the dynamic shared memory.
  *
- * <p>Tile choice ({@link #chooseTile}): M ≤ 16 takes the skinny tile (decode is a weight stream, and narrow blocks
- * put every SM on it); otherwise the large tile when it alone fills every SM at least once, else the medium tile, so
+ * <p>Tile choice ({@link #chooseTile}): M ≤ {@value #GEMV_MAX_M} takes the CUDA-core GEMV (decode is a weight
+ * stream, and GpuBench times the GEMV against every tensor-core tile: see docs/gpu-results.md), M ≤ 16 the skinny
+ * tensor-core tile (narrow blocks put every SM on the stream); otherwise the large tile when it alone fills every SM
+ * at least once, else the medium tile, so
  * a 128×4096 product runs on 128 blocks instead of 32.
  */
 public record GemmPlan(int m, int n, int k, GemmPrecision precision, GemmTile tile, int kPadded, int mPadded,
@@ -41,7 +43,13 @@ public record GemmPlan(int m, int n, int k, GemmPrecision precision, GemmTile ti
                 roundUp(n, tile.bn()));
     }
 
+    /** Largest M that {@link #chooseTile} gives to {@link GemmTile#GEMV}. */
+    public static final int GEMV_MAX_M = 8;
+
     public static GemmTile chooseTile(int m, int n, int smCount) {
+        if (m <= GEMV_MAX_M) {
+            return GemmTile.GEMV;
+        }
         if (m <= 16) {
             return GemmTile.SMALL;
         }

@@ -7,27 +7,41 @@ import java.util.Locale;
  * {@code src/main/cuda/sq_gemm.cuh} (the kernel names carry the suffix, and a test checks every name exists).
  *
  * <p>A block computes a {@code bm × bn} output tile with {@code warpsM × warpsN} warps; each warp owns a
- * {@code (bm/warpsM) × (bn/warpsN)} sub-tile of 16×8 MMA tiles. K advances {@value #K_TILE_BYTES} bytes per pipeline
- * stage (64 INT8 or 32 FP16 values); each shared-memory row takes {@value #SMEM_ROW_BYTES} bytes (16 of padding keep
- * ldmatrix reads free of bank conflicts).
+ * {@code (bm/warpsM) × (bn/warpsN)} sub-tile of 16×8 MMA tiles. K advances {@link #kStageBytes()} bytes per
+ * pipeline stage (64 or 128: 64/128 INT8 or 32/64 FP16 values); each shared-memory row takes 16 bytes more than that
+ * (the padding keeps ldmatrix reads free of bank conflicts). K is padded to {@value #K_TILE_BYTES} bytes whatever the
+ * tile; a 128-byte stage zero-fills what lies past K.
  */
 public enum GemmTile {
     /** Decode and other skinny products (M ≤ 16): many narrow blocks so every SM streams weights. */
-    SMALL("s", 16, 32, 1, 4, 4),
+    SMALL("s", 16, 32, 1, 4, 4, 64),
     /** Mid-size M, or when LARGE would leave SMs idle. */
-    MEDIUM("m", 64, 64, 2, 2, 4),
+    MEDIUM("m", 64, 64, 2, 2, 4, 64),
     /** Prefill-sized products: the most reuse per byte loaded. */
-    LARGE("l", 128, 128, 2, 4, 3);
+    LARGE("l", 128, 128, 2, 4, 3, 64),
+    /** Large M and N: 64×64 warp tiles (twice LARGE's MMA work per fragment loaded), one block per SM. */
+    WIDE("w", 128, 256, 2, 4, 3, 64),
+    /** LARGE with 128-byte K stages: half the barriers per K, double-buffered. */
+    DEEP("k", 128, 128, 2, 4, 2, 128),
+    /**
+     * Decode (M ≤ 8): no tensor cores and no shared memory ({@code sq_gemv.cuh}): one warp per output column streams
+     * its weight row with 16-byte loads, 8 token rows per block, dp4a (INT8) or FP32 FMA (FP16). bm = rows per block,
+     * bn = columns (warps) per block.
+     */
+    GEMV("v", 8, 8, 1, 8, 0, 64);
 
+    /** K is padded to a multiple of this many bytes (the smallest stage). */
     public static final int K_TILE_BYTES = 64;
-    public static final int SMEM_ROW_BYTES = K_TILE_BYTES + 16;
+    /** Padding of each shared-memory row beyond the stage's K bytes. */
+    public static final int SMEM_ROW_PAD = 16;
     public static final int MMA_M = 16;
     public static final int MMA_N = 8;
 
     private final String suffix;
-    private final int bm, bn, warpsM, warpsN, stages;
+    private final int bm, bn, warpsM, warpsN, stages, kStageBytes;
 
-    GemmTile(String suffix, int bm, int bn, int warpsM, int warpsN, int stages) {
+    GemmTile(String suffix, int bm, int bn, int warpsM, int warpsN, int stages, int kStageBytes) {
+        this.kStageBytes = kStageBytes;
         this.suffix = suffix;
         this.bm = bm;
         this.bn = bn;
@@ -60,6 +74,11 @@ public enum GemmTile {
         return stages;
     }
 
+    /** False for {@link #GEMV}, which runs on CUDA cores: the MMA geometry below does not apply to it. */
+    public boolean tensorCores() {
+        return stages > 0;
+    }
+
     public int threads() {
         return warpsM * warpsN * 32;
     }
@@ -72,9 +91,19 @@ public enum GemmTile {
         return bn / warpsN;
     }
 
-    /** Dynamic shared memory of one block: every stage holds a bm- and a bn-row slice of K_TILE_BYTES. */
+    /** Bytes of K per pipeline stage. */
+    public int kStageBytes() {
+        return kStageBytes;
+    }
+
+    /** Bytes between shared-memory rows of a stage. */
+    public int sharedRowBytes() {
+        return kStageBytes + SMEM_ROW_PAD;
+    }
+
+    /** Dynamic shared memory of one block: every stage holds a bm- and a bn-row slice of the stage's K bytes. */
     public int sharedBytes() {
-        return stages * (bm + bn) * SMEM_ROW_BYTES;
+        return stages * (bm + bn) * sharedRowBytes();
     }
 
     /** INT32 (or FP32) accumulators per thread: (warp tile / MMA tile) × 4 per MMA tile. */
@@ -88,7 +117,7 @@ public enum GemmTile {
                 return t;
             }
         }
-        throw new IllegalArgumentException("no GEMM tile " + s + " (small|medium|large)");
+        throw new IllegalArgumentException("no GEMM tile " + s + " (small|medium|large|wide|deep|gemv)");
     }
 
     @Override

@@ -501,8 +501,19 @@ public final class GpuBench {
         checkAttention(cpu, tol);
     }
 
+    /** Both attention kernels on: a short GQA prefill, a multi-tile MQA prefill after a cache, and a decode step. */
     private void checkAttention(Kernels cpu, double tol) {
-        int t = 5, start = 3, heads = 4, kvHeads = 2, hd = 64, qs = heads * hd, kvs = kvHeads * hd, s = start + t;
+        // T, start, heads, kvHeads, headDim (96: not a multiple of the 32 lanes)
+        for (int[] c : new int[][]{{5, 3, 4, 2, 64}, {70, 30, 4, 1, 128}, {1, 100, 8, 2, 96}, {33, 0, 2, 2, 32}}) {
+            for (boolean tiled : new boolean[]{false, true}) {
+                checkAttention(cpu, tol, c[0], c[1], c[2], c[3], c[4], tiled);
+            }
+        }
+    }
+
+    private void checkAttention(Kernels cpu, double tol, int t, int start, int heads, int kvHeads, int hd,
+                                boolean tiled) {
+        int qs = heads * hd, kvs = kvHeads * hd, s = start + t;
         short[] qh = halves((long) t * qs, 1), kh = halves((long) s * kvs, 1), vh = halves((long) s * kvs, 1);
         float[] q = widen(qh), kc = widen(kh), vc = widen(vh);
         float scale = (float) (1 / Math.sqrt(hd));
@@ -522,10 +533,11 @@ public final class GpuBench {
         }
         try (DeviceBuffer dq = dev.upload(qh); DeviceBuffer dk = dev.upload(kh); DeviceBuffer dv = dev.upload(vh);
              DeviceBuffer dout = dev.allocate(2L * t * qs)) {
-            k.attention(dout, dq, dk, dv, t, start, heads, kvHeads, hd, qs, kvs, scale);
+            k.attention(dout, dq, dk, dv, t, start, heads, kvHeads, hd, qs, kvs, scale, tiled);
             double e = maxRelErr(downloadHalf(dout, t * qs), want);
-            check(e < tol, String.format(Locale.ROOT, "causal GQA attention f16 (T=%d after %d cached): max error %.2e",
-                    t, start, e));
+            check(e < tol, String.format(Locale.ROOT, "causal attention f16, %s kernel (T=%d after %d cached, %d heads "
+                    + "on %d KV heads of %d): max error %.2e", tiled ? "tiled" : "per-query", t, start, heads, kvHeads,
+                    hd, e));
         }
     }
 
@@ -661,21 +673,114 @@ public final class GpuBench {
             line("dim 4096, 32 heads of 128, FFN 11008 (SwiGLU), " + s.layers + " layers sharing one layer's weights "
                     + "(7B's weights do not fit L2 either way), no embedding or LM head. W8A8: every linear is a per-token "
                     + "quantization of its FP16 input plus an INT8 GEMM with per-channel weight scales and FP16 output; "
-                    + "norms, RoPE, attention and SwiGLU are the same FP16 kernels in both.");
+                    + "norms, RoPE, attention and SwiGLU are the same FP16 kernels in both. \"launched\": every kernel "
+                    + "launched from Java (" + s.launchesPerLayer(false) + " launches per layer in FP16, "
+                    + s.launchesPerLayer(true) + " in W8A8); \"graph\": the same forward captured once as a CUDA graph "
+                    + "and replayed.");
             line("");
-            line("| phase | FP16 ms | W8A8 ms | W8A8 speedup |");
-            line("|---|---|---|---|");
-            double f16 = time(() -> s.forward(false, prompt, 0));
-            double i8 = time(() -> s.forward(true, prompt, 0));
-            line(String.format(Locale.ROOT, "| prefill %d tokens | %.3f | %.3f | %.2fx |", prompt, f16, i8, f16 / i8));
-            double d16 = time(() -> s.forward(false, 1, prompt));
-            double d8 = time(() -> s.forward(true, 1, prompt));
-            line(String.format(Locale.ROOT, "| decode 1 token at context %d | %.3f | %.3f | %.2fx |", prompt, d16, d8,
-                    d16 / d8));
+            line("| phase | FP16 ms launched | W8A8 ms launched | speedup | FP16 ms graph | W8A8 ms graph | speedup |");
+            line("|---|---|---|---|---|---|---|");
+            for (int[] phase : new int[][]{{prompt, 0}, {1, prompt}}) {
+                int t = phase[0], start = phase[1];
+                double f16 = time(() -> s.forward(false, t, start));
+                double i8 = time(() -> s.forward(true, t, start));
+                double g16, g8;
+                try (CudaDevice.CudaGraph g = dev.capture(() -> s.forward(false, t, start))) {
+                    g16 = time(g::launch);
+                }
+                try (CudaDevice.CudaGraph g = dev.capture(() -> s.forward(true, t, start))) {
+                    g8 = time(g::launch);
+                }
+                line(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.2fx | %.3f | %.3f | %.2fx |",
+                        t > 1 ? "prefill " + t + " tokens" : "decode 1 token at context " + start, f16, i8, f16 / i8,
+                        g16, g8, g16 / g8));
+            }
             line("");
+            launchCost();
+            breakdown(s, prompt, 0);
+            breakdown(s, 1, prompt);
         } finally {
             s.close();
         }
+    }
+
+    /** Host cost of one kernel launch through JCuda: a burst of tiny launches, wall clock, GPU idle otherwise. */
+    private void launchCost() {
+        try (DeviceBuffer x = dev.allocate(64); DeviceBuffer y = dev.allocate(64)) {
+            dev.fill32(x, 0, 16);
+            dev.fill32(y, 0, 16);
+            for (int i = 0; i < 2000; i++) {
+                k.add(x, y, 1);
+            }
+            dev.synchronize();
+            int n = 20_000;
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                k.add(x, y, 1);
+            }
+            long queued = System.nanoTime();
+            dev.synchronize();
+            long done = System.nanoTime();
+            line(String.format(Locale.ROOT, "Kernel launch from Java (JCuda cuLaunchKernel, 1-element kernel, %d in a "
+                    + "row): %.2f µs of host time each to queue, %.2f µs each until all had run.", n,
+                    (queued - t0) / 1e3 / n, (done - t0) / 1e3 / n));
+            line("");
+        }
+    }
+
+    /** Per-layer time of each part of the layer (each timed alone, launched), FP16 and W8A8. */
+    private void breakdown(LlamaStack s, int t, int start) {
+        line("Per layer, " + (t > 1 ? "prefill of " + t + " tokens" : "decode of 1 token at context " + start)
+                + " (each part timed alone, ms):");
+        line("");
+        line("| part | FP16 | W8A8 |");
+        line("|---|---|---|");
+        long kvOff = 2L * start * LlamaStack.DIM, kvLen = 2L * t * LlamaStack.DIM;
+        double[] sum = new double[2];
+        java.util.function.BiConsumer<String, java.util.function.Function<Boolean, Runnable>> row = (name, part) -> {
+            double a = time(part.apply(false)), b = time(part.apply(true));
+            sum[0] += a;
+            sum[1] += b;
+            line(String.format(Locale.ROOT, "| %s | %.4f | %.4f |", name, a, b));
+        };
+        row.accept("2 RMSNorms", int8 -> () -> {
+            k.rmsnorm(s.h, s.x, s.normW, t, LlamaStack.DIM, 1e-5f);
+            k.rmsnorm(s.h, s.x, s.normW, t, LlamaStack.DIM, 1e-5f);
+        });
+        row.accept("activation quantization (W8A8: 4 per layer)", int8 -> () -> {
+            if (int8) {
+                for (int i = 0; i < 3; i++) { // before q/k/v, o, gate/up (K = 4096), then down (K = 11008)
+                    s.quantize(0, s.h, t);
+                }
+                s.quantize(6, s.g, t);
+            }
+        });
+        row.accept("q, k, v, o projections", int8 -> () -> {
+            s.linear(int8, 0, s.h, s.q, t, false);
+            s.linear(int8, 1, s.h, s.kCache.slice(kvOff, kvLen), t, false);
+            s.linear(int8, 2, s.h, s.vCache.slice(kvOff, kvLen), t, false);
+            s.linear(int8, 3, s.attn, s.o, t, false);
+        });
+        row.accept("2 RoPEs", int8 -> () -> {
+            k.rope(s.q, t, LlamaStack.DIM, LlamaStack.HEADS, LlamaStack.HEAD_DIM, start, 10000f, false);
+            k.rope(s.kCache.slice(kvOff, kvLen), t, LlamaStack.DIM, LlamaStack.HEADS, LlamaStack.HEAD_DIM, start,
+                    10000f, false);
+        });
+        row.accept("attention (tiled kernel)", int8 -> () -> s.attention(t, start, true));
+        row.accept("gate, up, down projections", int8 -> () -> {
+            s.linear(int8, 4, s.h, s.g, t, false);
+            s.linear(int8, 5, s.h, s.u, t, false);
+            s.linear(int8, 6, s.g, s.d, t, false);
+        });
+        row.accept("SwiGLU + 2 residual adds", int8 -> () -> {
+            k.swiglu(s.g, s.u, (long) t * LlamaStack.FFN);
+            k.add(s.x, s.o, (long) t * LlamaStack.DIM);
+            k.add(s.x, s.d, (long) t * LlamaStack.DIM);
+        });
+        line(String.format(Locale.ROOT, "| sum | %.4f | %.4f |", sum[0], sum[1]));
+        double naive = time(() -> s.attention(t, start, false));
+        line(String.format(Locale.ROOT, "| (attention, per-query kernel, for comparison) | %.4f | %.4f |", naive, naive));
+        line("");
     }
 
     /** One LLaMA-7B decoder layer's buffers, run {@code layers} times per forward. */
@@ -735,6 +840,21 @@ public final class GpuBench {
             }
         }
 
+        int launchesPerLayer(boolean int8) {
+            return 15 + (int8 ? 4 : 0); // 2 norms, 7 GEMMs, 2 RoPEs, attention, SwiGLU, 2 adds (+ 4 quantizations)
+        }
+
+        void quantize(int i, DeviceBuffer in, int t) {
+            int kk = shape[i][0];
+            GemmPlan p = GemmPlan.of(t, shape[i][1], kk, GemmPrecision.INT8, k.device().info().multiprocessors());
+            k.quantizePerToken(in, true, null, q8, qScale, t, kk, p.kPadded());
+        }
+
+        void attention(int t, int start, boolean tiled) {
+            k.attention(attn, q, kCache, vCache, t, start, HEADS, HEADS, HEAD_DIM, DIM, DIM,
+                    (float) (1 / Math.sqrt(HEAD_DIM)), tiled);
+        }
+
         void forward(boolean int8, int t, int start) {
             long kvOff = 2L * start * DIM, kvLen = 2L * t * DIM;
             for (int l = 0; l < layers; l++) {
@@ -744,8 +864,7 @@ public final class GpuBench {
                 linear(int8, 2, h, vCache.slice(kvOff, kvLen), t, false);
                 k.rope(q, t, DIM, HEADS, HEAD_DIM, start, 10000f, false);
                 k.rope(kCache.slice(kvOff, kvLen), t, DIM, HEADS, HEAD_DIM, start, 10000f, false);
-                k.attention(attn, q, kCache, vCache, t, start, HEADS, HEADS, HEAD_DIM, DIM, DIM,
-                        (float) (1 / Math.sqrt(HEAD_DIM)));
+                attention(t, start, true);
                 linear(int8, 3, attn, o, t, true);
                 k.add(x, o, (long) t * DIM);
                 k.rmsnorm(h, x, normW, t, DIM, 1e-5f);

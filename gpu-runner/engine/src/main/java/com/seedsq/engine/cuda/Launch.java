@@ -61,6 +61,16 @@ public record Launch(int gridX, int gridY, int gridZ, int blockX, int blockY, in
         return new Launch(queries, heads, 1, ATTENTION_THREADS, 1, 1, Math.toIntExact(scores * Float.BYTES));
     }
 
+    /** Queries per block of the tiled attention kernel ({@code SQ_ATT_BQ}) and its largest head dimension. */
+    public static final int ATTENTION_TILE_QUERIES = 16;
+    public static final int ATTENTION_TILED_MAX_HEAD_DIM = 128;
+
+    /** Tiled attention: one block per 16 queries of one head, static shared memory only. */
+    public static Launch attentionTiled(int queries, int heads) {
+        int blocks = (queries + ATTENTION_TILE_QUERIES - 1) / ATTENTION_TILE_QUERIES;
+        return new Launch(blocks, heads, 1, ATTENTION_THREADS, 1, 1, 0);
+    }
+
     public long threads() {
         return (long) gridX * gridY * gridZ * blockX * blockY * blockZ;
     }

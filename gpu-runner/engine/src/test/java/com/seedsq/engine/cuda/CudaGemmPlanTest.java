@@ -12,15 +12,24 @@ class CudaGemmPlanTest {
     @Test
     void tilesFollowTheKernelGeometry() {
         for (GemmTile t : GemmTile.values()) {
+            if (!t.tensorCores()) {
+                assertEquals(0, t.sharedBytes(), "the GEMV uses no shared memory");
+                assertTrue(t.threads() <= Launch.MAX_THREADS);
+                continue;
+            }
             assertEquals(0, t.warpTileM() % GemmTile.MMA_M, t + " warp tile M");
             assertEquals(0, t.warpTileN() % GemmTile.MMA_N, t + " warp tile N");
             assertTrue(t.threads() <= Launch.MAX_THREADS);
             // must fit the smallest opt-in shared memory of the targets (sm_86/sm_89: 99 KiB per block)
             assertTrue(t.sharedBytes() <= 99 * 1024, t + " needs " + t.sharedBytes());
-            // 4 chunks of 16 bytes per row and stage: every thread issues whole chunks
-            assertEquals(0, GemmTile.SMEM_ROW_BYTES % 16);
+            // whole 16-byte chunks per row and stage, and K padding a whole number of chunks
+            assertEquals(0, t.sharedRowBytes() % 16);
+            assertEquals(0, t.kStageBytes() % GemmTile.K_TILE_BYTES);
         }
         assertEquals(3 * (128 + 128) * 80, GemmTile.LARGE.sharedBytes());
+        assertEquals(2 * (128 + 128) * 144, GemmTile.DEEP.sharedBytes());
+        assertEquals(3 * (128 + 256) * 80, GemmTile.WIDE.sharedBytes());
+        assertEquals(128, GemmTile.WIDE.accumulatorsPerThread()); // 4 x 8 MMA tiles x 4
         assertEquals(256, GemmTile.LARGE.threads());
         assertEquals(64, GemmTile.LARGE.accumulatorsPerThread()); // 4 x 4 MMA tiles x 4
         assertEquals(4, GemmTile.SMALL.accumulatorsPerThread());
@@ -29,11 +38,16 @@ class CudaGemmPlanTest {
     @Test
     void sharedRowsAreConflictFreeForLdmatrix() {
         // the 8 row addresses of one 8x8 ldmatrix read start in distinct 4-bank (16-byte) groups of the 32 banks
-        boolean[] used = new boolean[8];
-        for (int r = 0; r < 8; r++) {
-            int group = (r * GemmTile.SMEM_ROW_BYTES / 16) % 8;
-            assertFalse(used[group], "rows collide on bank group " + group);
-            used[group] = true;
+        for (GemmTile t : GemmTile.values()) {
+            if (!t.tensorCores()) {
+                continue;
+            }
+            boolean[] used = new boolean[8];
+            for (int r = 0; r < 8; r++) {
+                int group = (r * t.sharedRowBytes() / 16) % 8;
+                assertFalse(used[group], t + ": rows collide on bank group " + group);
+                used[group] = true;
+            }
         }
     }
 
@@ -70,7 +84,9 @@ class CudaGemmPlanTest {
 
     @Test
     void tileChoiceFollowsMAndTheMachine() {
-        assertEquals(GemmTile.SMALL, GemmPlan.chooseTile(1, 4096, 132));
+        assertEquals(GemmTile.GEMV, GemmPlan.chooseTile(1, 4096, 132));
+        assertEquals(GemmTile.GEMV, GemmPlan.chooseTile(8, 4096, 132));
+        assertEquals(GemmTile.SMALL, GemmPlan.chooseTile(9, 4096, 132));
         assertEquals(GemmTile.SMALL, GemmPlan.chooseTile(16, 4096, 132));
         assertEquals(GemmTile.MEDIUM, GemmPlan.chooseTile(17, 4096, 132));
         // 128x4096: LARGE gives 32 blocks for 132 SMs, MEDIUM 128
@@ -87,7 +103,7 @@ class CudaGemmPlanTest {
         assertEquals("sq_gemm_s8_f32_l", p.kernel(GemmOutput.FP32));
         assertEquals("sq_gemm_s8_i32_l", p.kernel(GemmOutput.INT32));
         GemmPlan h = GemmPlan.of(1, 4096, 4096, GemmPrecision.FP16, 132);
-        assertEquals("sq_gemm_f16_f16_s", h.kernel(GemmOutput.FP16));
+        assertEquals("sq_gemm_f16_f16_v", h.kernel(GemmOutput.FP16)); // M = 1: the GEMV
         assertThrows(IllegalArgumentException.class, () -> h.kernel(GemmOutput.INT32));
     }
 

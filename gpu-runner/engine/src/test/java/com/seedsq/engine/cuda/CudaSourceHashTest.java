@@ -35,16 +35,16 @@ class CudaSourceHashTest {
         assertEquals("b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9", CudaFatbin.sourceHash(dir));
     }
 
-    /** The host's tile table must equal the kernel's SQ_TILE_* macros (same order: BM, BN, WARPS_M, WARPS_N, STAGES). */
+    /** The host's tile table must equal the kernel's SQ_TILE_* macros (same order: BM, BN, WARPS_M, WARPS_N, STAGES, BK). */
     @Test
     void tileTableMatchesTheKernelSource() throws Exception {
-        String src = Files.readString(SOURCES.resolve("sq_gemm.cuh"));
+        String src = Files.readString(SOURCES.resolve("sq_gemm.cuh")) + Files.readString(SOURCES.resolve("sq_gemv.cuh"));
         for (GemmTile t : GemmTile.values()) {
-            Matcher m = Pattern.compile("#define SQ_TILE_" + t.suffix() + "\\s+(\\d+),\\s*(\\d+),\\s*(\\d+),\\s*(\\d+),\\s*(\\d+)")
+            Matcher m = Pattern.compile("#define SQ_TILE_" + t.suffix() + "\\s+(\\d+),\\s*(\\d+),\\s*(\\d+),\\s*(\\d+),\\s*(\\d+),\\s*(\\d+)")
                     .matcher(src);
             assertTrue(m.find(), "SQ_TILE_" + t.suffix() + " missing in sq_gemm.cuh");
-            int[] v = new int[5];
-            for (int i = 0; i < 5; i++) {
+            int[] v = new int[6];
+            for (int i = 0; i < 6; i++) {
                 v[i] = Integer.parseInt(m.group(i + 1));
             }
             assertEquals(t.bm(), v[0], t + " BM");
@@ -52,9 +52,9 @@ class CudaSourceHashTest {
             assertEquals(t.warpsM(), v[2], t + " WARPS_M");
             assertEquals(t.warpsN(), v[3], t + " WARPS_N");
             assertEquals(t.stages(), v[4], t + " STAGES");
+            assertEquals(t.kStageBytes(), v[5], t + " BK");
         }
         assertTrue(src.contains("#define SQ_BK_BYTES " + GemmTile.K_TILE_BYTES), "K tile bytes differ");
-        assertTrue(src.contains("#define SQ_SMEM_ROW (SQ_BK_BYTES + " + (GemmTile.SMEM_ROW_BYTES - GemmTile.K_TILE_BYTES)
-                + ")"), "shared row padding differs");
+        assertTrue(src.contains("constexpr int ROW = BK + " + GemmTile.SMEM_ROW_PAD + ","), "shared row padding differs");
     }
 }
