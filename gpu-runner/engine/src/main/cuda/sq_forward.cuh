@@ -189,6 +189,88 @@ __device__ void sq_attention_tiled(__half* out, const __half* q, const __half* k
     }
 }
 
+// Causal attention of ONE query (decode) against startPos + 1 cached positions. The tiled kernel gives a head one
+// block with one busy warp, which leaves a 512-position decode latency-bound; here a head gets 16 warps that split
+// the positions: each warp scores its positions with coalesced 8-byte loads per lane (lane = 4 dimensions) and a
+// warp sum, the block takes the softmax over all scores in shared memory, then each warp accumulates p * v over its
+// positions and the block adds the 16 partial rows. Needs headDim <= 128 and a multiple of 4.
+//   grid = heads, block = SQ_DEC_WARPS * 32, dynamic shared memory = (startPos + 1 + SQ_DEC_WARPS * headDim) floats.
+#define SQ_DEC_WARPS 16
+
+// 4 consecutive halves as floats: one 8-byte load when aligned, else four 2-byte loads.
+__device__ __forceinline__ float4 sq_load4(const __half* p) {
+    if ((reinterpret_cast<uintptr_t>(p) & 7) == 0) {
+        const uint2 raw = *reinterpret_cast<const uint2*>(p);
+        const float2 a = __half22float2(*reinterpret_cast<const __half2*>(&raw.x));
+        const float2 b = __half22float2(*reinterpret_cast<const __half2*>(&raw.y));
+        return make_float4(a.x, a.y, b.x, b.y);
+    }
+    return make_float4(__half2float(p[0]), __half2float(p[1]), __half2float(p[2]), __half2float(p[3]));
+}
+
+__device__ void sq_attention_decode(__half* out, const __half* q, const __half* kCache, const __half* vCache,
+                                    int startPos, int heads, int kvHeads, int headDim, int qStride, int kvStride,
+                                    float scale) {
+    extern __shared__ float sq_dec[];
+    const int len = startPos + 1;
+    float* scores = sq_dec;            // [len]
+    float* partial = sq_dec + len;     // [SQ_DEC_WARPS][headDim]
+    const int h = blockIdx.x, kh = h / (heads / kvHeads);
+    const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+    const int d0 = lane * 4;
+    const bool active = d0 < headDim;
+    const size_t kvCol = (size_t)kh * headDim + d0;
+
+    float4 qv = make_float4(0.f, 0.f, 0.f, 0.f);
+    if (active) {
+        qv = sq_load4(q + (size_t)h * headDim + d0);
+        qv.x *= scale; qv.y *= scale; qv.z *= scale; qv.w *= scale;
+    }
+#pragma unroll 4
+    for (int s = warp; s < len; s += SQ_DEC_WARPS) {
+        float dot = 0.f;
+        if (active) {
+            const float4 kv = sq_load4(kCache + (size_t)s * kvStride + kvCol);
+            dot = qv.x * kv.x + qv.y * kv.y + qv.z * kv.z + qv.w * kv.w;
+        }
+        dot = sq_warp_sum(dot);
+        if (lane == 0) scores[s] = dot;
+    }
+    __syncthreads();
+    float m = -INFINITY;
+    for (int i = tid; i < len; i += blockDim.x) m = fmaxf(m, scores[i]);
+    m = sq_block_max(m);
+    float sum = 0.f;
+    for (int i = tid; i < len; i += blockDim.x) {
+        const float e = __expf(scores[i] - m);
+        scores[i] = e;
+        sum += e;
+    }
+    sum = sq_block_sum(sum);  // its __syncthreads also publishes the exponentials
+    float4 acc = make_float4(0.f, 0.f, 0.f, 0.f);
+    if (active) {
+#pragma unroll 4
+        for (int s = warp; s < len; s += SQ_DEC_WARPS) {
+            const float p = scores[s];
+            const float4 vv = sq_load4(vCache + (size_t)s * kvStride + kvCol);
+            acc.x = fmaf(p, vv.x, acc.x);
+            acc.y = fmaf(p, vv.y, acc.y);
+            acc.z = fmaf(p, vv.z, acc.z);
+            acc.w = fmaf(p, vv.w, acc.w);
+        }
+        float* row = partial + (size_t)warp * headDim + d0;
+        row[0] = acc.x; row[1] = acc.y; row[2] = acc.z; row[3] = acc.w;
+    }
+    __syncthreads();
+    const float inv = 1.f / sum;
+    for (int d = tid; d < headDim; d += blockDim.x) {
+        float o = 0.f;
+#pragma unroll
+        for (int w = 0; w < SQ_DEC_WARPS; w++) o += partial[w * headDim + d];
+        out[(size_t)h * headDim + d] = __float2half_rn(o * inv);
+    }
+}
+
 __device__ __forceinline__ long sq_tid() { return (long)blockIdx.x * blockDim.x + threadIdx.x; }
 
 // gate[i] = silu(gate[i]) * up[i]

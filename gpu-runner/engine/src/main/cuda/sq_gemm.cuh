@@ -204,5 +204,4 @@ __device__ void sq_gemm(const uint8_t* __restrict__ A, const uint8_t* __restrict
 #define SQ_TILE_s   16,  32,  1, 4, 4,  64
 #define SQ_TILE_m   64,  64,  2, 2, 4,  64
 #define SQ_TILE_l  128, 128,  2, 4, 3,  64
-#define SQ_TILE_w  128, 256,  2, 4, 3,  64
 #define SQ_TILE_k  128, 128,  2, 4, 2, 128

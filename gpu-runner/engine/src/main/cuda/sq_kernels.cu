@@ -57,7 +57,6 @@ constexpr int sq_tile_min_blocks(int bm, int bn, int, int, int, int) { return bm
 SQ_GEMM_TILES(s)
 SQ_GEMM_TILES(m)
 SQ_GEMM_TILES(l)
-SQ_GEMM_TILES(w)
 SQ_GEMM_TILES(k)
 
 // The skinny tile "v" (sq_gemv.cuh): same signature and outputs, CUDA cores, for decode-sized M.
@@ -93,6 +92,11 @@ extern "C" __global__ void sq_attention_tiled_f16(__half* out, const __half* q, 
                                                   const __half* vCache, int T, int startPos, int heads, int kvHeads,
                                                   int headDim, int qStride, int kvStride, float scale) {
     sq_attention_tiled(out, q, kCache, vCache, T, startPos, heads, kvHeads, headDim, qStride, kvStride, scale);
+}
+extern "C" __global__ void sq_attention_decode_f16(__half* out, const __half* q, const __half* kCache,
+                                                   const __half* vCache, int startPos, int heads, int kvHeads,
+                                                   int headDim, int qStride, int kvStride, float scale) {
+    sq_attention_decode(out, q, kCache, vCache, startPos, heads, kvHeads, headDim, qStride, kvStride, scale);
 }
 extern "C" __global__ void sq_swiglu_f16(__half* gate, const __half* up, long n) { sq_swiglu(gate, up, n); }
 extern "C" __global__ void sq_silu_f16(__half* x, long n) { sq_silu(x, n); }

@@ -54,7 +54,7 @@ public final class CudaKernels implements AutoCloseable {
             }
         }
         names.addAll(List.of("sq_rmsnorm_f16", "sq_rope_f16", "sq_softmax_f16", "sq_attention_f16",
-                "sq_attention_tiled_f16", "sq_swiglu_f16",
+                "sq_attention_tiled_f16", "sq_attention_decode_f16", "sq_swiglu_f16",
                 "sq_silu_f16", "sq_gelu_tanh_f16", "sq_add_f16", "sq_f32_to_f16", "sq_f16_to_f32"));
         return List.copyOf(names);
     }
@@ -189,24 +189,60 @@ public final class CudaKernels implements AutoCloseable {
         launch("sq_softmax_f16", Launch.perRow(rows), p(x), i(len));
     }
 
+    /** The attention kernels: which one runs is {@link #attentionKernel}'s choice unless a caller names one. */
+    public enum AttentionKernel {
+        /** One block per (query, head), scores in shared memory: any head size, short contexts. */
+        PER_QUERY,
+        /** 16 queries per block, K/V through shared memory once per block, online softmax: prefill. */
+        TILED,
+        /** One query, 16 warps per head splitting the positions: decode. */
+        DECODE;
+
+        /** The kernel's name in the fatbin. */
+        public String function() {
+            return switch (this) {
+                case PER_QUERY -> "sq_attention_f16";
+                case TILED -> "sq_attention_tiled_f16";
+                case DECODE -> "sq_attention_decode_f16";
+            };
+        }
+    }
+
+    /** Shared memory a kernel may use without opting in. */
+    static final int DEFAULT_SHARED_BYTES = 48 * 1024;
+
     /**
-     * Causal attention of T queries at positions startPos.. against a KV cache of startPos + T positions: the tiled
-     * kernel (K/V read once per 16 queries, constant shared memory) for head dimensions up to
-     * {@value Launch#ATTENTION_TILED_MAX_HEAD_DIM}, else the one-block-per-query kernel.
+     * The kernel for a shape: DECODE for one query when its scores fit the default shared memory, TILED for head
+     * dimensions up to {@value Launch#ATTENTION_TILED_MAX_HEAD_DIM}, else PER_QUERY.
+     */
+    public static AttentionKernel attentionKernel(int queries, int startPos, int headDim) {
+        if (queries == 1 && headDim % 4 == 0 && headDim <= Launch.ATTENTION_TILED_MAX_HEAD_DIM
+                && Launch.attentionDecode(1, startPos, headDim).sharedBytes() <= DEFAULT_SHARED_BYTES) {
+            return AttentionKernel.DECODE;
+        }
+        return headDim <= Launch.ATTENTION_TILED_MAX_HEAD_DIM ? AttentionKernel.TILED : AttentionKernel.PER_QUERY;
+    }
+
+    /**
+     * Causal attention of T queries at positions startPos.. against a KV cache of startPos + T positions, with the
+     * kernel {@link #attentionKernel} picks.
      */
     public void attention(DeviceBuffer out, DeviceBuffer q, DeviceBuffer kCache, DeviceBuffer vCache, int queries,
                           int startPos, int heads, int kvHeads, int headDim, int qStride, int kvStride, float scale) {
         attention(out, q, kCache, vCache, queries, startPos, heads, kvHeads, headDim, qStride, kvStride, scale,
-                headDim <= Launch.ATTENTION_TILED_MAX_HEAD_DIM);
+                attentionKernel(queries, startPos, headDim));
     }
 
-    /** As above with the kernel chosen: {@code tiled} or one block per (query, head) (GpuBench checks both). */
+    /** As above with the kernel named (GpuBench checks and times each). */
     public void attention(DeviceBuffer out, DeviceBuffer q, DeviceBuffer kCache, DeviceBuffer vCache, int queries,
                           int startPos, int heads, int kvHeads, int headDim, int qStride, int kvStride, float scale,
-                          boolean tiled) {
-        if (tiled && headDim > Launch.ATTENTION_TILED_MAX_HEAD_DIM) {
-            throw new IllegalArgumentException("the tiled attention kernel takes head dimensions up to "
+                          AttentionKernel kernel) {
+        if (kernel != AttentionKernel.PER_QUERY && headDim > Launch.ATTENTION_TILED_MAX_HEAD_DIM) {
+            throw new IllegalArgumentException(kernel + " attention takes head dimensions up to "
                     + Launch.ATTENTION_TILED_MAX_HEAD_DIM + ", got " + headDim);
+        }
+        if (kernel == AttentionKernel.DECODE && (queries != 1 || headDim % 4 != 0)) {
+            throw new IllegalArgumentException("DECODE attention takes one query and a head dimension divisible by 4");
         }
         if (kvHeads < 1 || heads % kvHeads != 0) {
             throw new IllegalArgumentException(heads + " query heads cannot share " + kvHeads + " KV heads");
@@ -215,7 +251,14 @@ public final class CudaKernels implements AutoCloseable {
         need(out, 2L * queries * qStride, "out");
         need(kCache, 2L * (startPos + queries) * kvStride, "K cache");
         need(vCache, 2L * (startPos + queries) * kvStride, "V cache");
-        launch(tiled ? "sq_attention_tiled_f16" : "sq_attention_f16",
+        if (kernel == AttentionKernel.DECODE) {
+            launch(kernel.function(), Launch.attentionDecode(heads, startPos, headDim), p(out), p(q),
+                    p(kCache), p(vCache), i(startPos), i(heads), i(kvHeads), i(headDim), i(qStride), i(kvStride),
+                    f(scale));
+            return;
+        }
+        boolean tiled = kernel == AttentionKernel.TILED;
+        launch(kernel.function(),
                 tiled ? Launch.attentionTiled(queries, heads) : Launch.attention(queries, heads, startPos),
                 p(out), p(q), p(kCache), p(vCache),
                 i(queries), i(startPos), i(heads), i(kvHeads), i(headDim), i(qStride), i(kvStride), f(scale));

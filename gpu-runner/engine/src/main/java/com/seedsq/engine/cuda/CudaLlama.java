@@ -142,7 +142,7 @@ public final class CudaLlama implements AutoCloseable {
         Set<String> names = new LinkedHashSet<>();
         names.add("sq_rmsnorm_f16");
         names.add("sq_rope_f16");
-        names.add("sq_attention_f16");
+        names.add(CudaKernels.attentionKernel(tokens, 0, c.headDim()).function());
         names.add("sq_swiglu_f16");
         names.add("sq_add_f16");
         if (level != null) {

@@ -7,9 +7,10 @@ package com.seedsq.engine.cuda;
  *
  * <p>Tile choice ({@link #chooseTile}): M ≤ {@value #GEMV_MAX_M} takes the CUDA-core GEMV (decode is a weight
  * stream, and GpuBench times the GEMV against every tensor-core tile: see docs/gpu-results.md), M ≤ 16 the skinny
- * tensor-core tile (narrow blocks put every SM on the stream); otherwise the large tile when it alone fills every SM
- * at least once, else the medium tile, so
- * a 128×4096 product runs on 128 blocks instead of 32.
+ * tensor-core tile (narrow blocks put every SM on the stream); otherwise the deep 128×128 tile when it gives at
+ * least half as many blocks as there are SMs, else the medium tile, so a 128×4096 product runs on 128 blocks instead
+ * of 32. These thresholds come from GpuBench's grid on an H200 (docs/gpu-results.md): the auto choice was the
+ * fastest tile, or within 10 % of it, on every shape measured.
  */
 public record GemmPlan(int m, int n, int k, GemmPrecision precision, GemmTile tile, int kPadded, int mPadded,
                        int nPadded) {
@@ -53,7 +54,7 @@ public record GemmPlan(int m, int n, int k, GemmPrecision precision, GemmTile ti
         if (m <= 16) {
             return GemmTile.SMALL;
         }
-        return blocks(m, n, GemmTile.LARGE) >= smCount ? GemmTile.LARGE : GemmTile.MEDIUM;
+        return 2 * blocks(m, n, GemmTile.DEEP) >= smCount ? GemmTile.DEEP : GemmTile.MEDIUM;
     }
 
     static long blocks(int m, int n, GemmTile t) {

@@ -19,9 +19,10 @@ public enum GemmTile {
     MEDIUM("m", 64, 64, 2, 2, 4, 64),
     /** Prefill-sized products: the most reuse per byte loaded. */
     LARGE("l", 128, 128, 2, 4, 3, 64),
-    /** Large M and N: 64×64 warp tiles (twice LARGE's MMA work per fragment loaded), one block per SM. */
-    WIDE("w", 128, 256, 2, 4, 3, 64),
-    /** LARGE with 128-byte K stages: half the barriers per K, double-buffered. */
+    /**
+     * LARGE with 128-byte K stages: half the barriers per K, double-buffered. On an H200 it beat LARGE on every
+     * shape with M ≥ 512 (INT8 by 5-19 %); a 128×256 tile with 64×64 warp tiles was slower than both and dropped.
+     */
     DEEP("k", 128, 128, 2, 4, 2, 128),
     /**
      * Decode (M ≤ 8): no tensor cores and no shared memory ({@code sq_gemv.cuh}): one warp per output column streams
@@ -117,7 +118,7 @@ public enum GemmTile {
                 return t;
             }
         }
-        throw new IllegalArgumentException("no GEMM tile " + s + " (small|medium|large|wide|deep|gemv)");
+        throw new IllegalArgumentException("no GEMM tile " + s + " (small|medium|large|deep|gemv)");
     }
 
     @Override

@@ -505,14 +505,16 @@ public final class GpuBench {
     private void checkAttention(Kernels cpu, double tol) {
         // T, start, heads, kvHeads, headDim (96: not a multiple of the 32 lanes)
         for (int[] c : new int[][]{{5, 3, 4, 2, 64}, {70, 30, 4, 1, 128}, {1, 100, 8, 2, 96}, {33, 0, 2, 2, 32}}) {
-            for (boolean tiled : new boolean[]{false, true}) {
-                checkAttention(cpu, tol, c[0], c[1], c[2], c[3], c[4], tiled);
+            for (CudaKernels.AttentionKernel kernel : CudaKernels.AttentionKernel.values()) {
+                if (kernel != CudaKernels.AttentionKernel.DECODE || c[0] == 1) {
+                    checkAttention(cpu, tol, c[0], c[1], c[2], c[3], c[4], kernel);
+                }
             }
         }
     }
 
     private void checkAttention(Kernels cpu, double tol, int t, int start, int heads, int kvHeads, int hd,
-                                boolean tiled) {
+                                CudaKernels.AttentionKernel kernel) {
         int qs = heads * hd, kvs = kvHeads * hd, s = start + t;
         short[] qh = halves((long) t * qs, 1), kh = halves((long) s * kvs, 1), vh = halves((long) s * kvs, 1);
         float[] q = widen(qh), kc = widen(kh), vc = widen(vh);
@@ -533,10 +535,10 @@ public final class GpuBench {
         }
         try (DeviceBuffer dq = dev.upload(qh); DeviceBuffer dk = dev.upload(kh); DeviceBuffer dv = dev.upload(vh);
              DeviceBuffer dout = dev.allocate(2L * t * qs)) {
-            k.attention(dout, dq, dk, dv, t, start, heads, kvHeads, hd, qs, kvs, scale, tiled);
+            k.attention(dout, dq, dk, dv, t, start, heads, kvHeads, hd, qs, kvs, scale, kernel);
             double e = maxRelErr(downloadHalf(dout, t * qs), want);
             check(e < tol, String.format(Locale.ROOT, "causal attention f16, %s kernel (T=%d after %d cached, %d heads "
-                    + "on %d KV heads of %d): max error %.2e", tiled ? "tiled" : "per-query", t, start, heads, kvHeads,
+                    + "on %d KV heads of %d): max error %.2e", kernel, t, start, heads, kvHeads,
                     hd, e));
         }
     }
@@ -766,7 +768,8 @@ public final class GpuBench {
             k.rope(s.kCache.slice(kvOff, kvLen), t, LlamaStack.DIM, LlamaStack.HEADS, LlamaStack.HEAD_DIM, start,
                     10000f, false);
         });
-        row.accept("attention (tiled kernel)", int8 -> () -> s.attention(t, start, true));
+        CudaKernels.AttentionKernel chosen = CudaKernels.attentionKernel(t, start, LlamaStack.HEAD_DIM);
+        row.accept("attention (" + chosen + " kernel)", int8 -> () -> s.attention(t, start, chosen));
         row.accept("gate, up, down projections", int8 -> () -> {
             s.linear(int8, 4, s.h, s.g, t, false);
             s.linear(int8, 5, s.h, s.u, t, false);
@@ -778,8 +781,13 @@ public final class GpuBench {
             k.add(s.x, s.d, (long) t * LlamaStack.DIM);
         });
         line(String.format(Locale.ROOT, "| sum | %.4f | %.4f |", sum[0], sum[1]));
-        double naive = time(() -> s.attention(t, start, false));
-        line(String.format(Locale.ROOT, "| (attention, per-query kernel, for comparison) | %.4f | %.4f |", naive, naive));
+        for (CudaKernels.AttentionKernel other : CudaKernels.AttentionKernel.values()) {
+            if (other != chosen && (other != CudaKernels.AttentionKernel.DECODE || t == 1)) {
+                double ms = time(() -> s.attention(t, start, other));
+                line(String.format(Locale.ROOT, "| (attention, %s kernel, for comparison) | %.4f | %.4f |", other, ms,
+                        ms));
+            }
+        }
         line("");
     }
 
@@ -850,9 +858,9 @@ public final class GpuBench {
             k.quantizePerToken(in, true, null, q8, qScale, t, kk, p.kPadded());
         }
 
-        void attention(int t, int start, boolean tiled) {
+        void attention(int t, int start, CudaKernels.AttentionKernel kernel) {
             k.attention(attn, q, kCache, vCache, t, start, HEADS, HEADS, HEAD_DIM, DIM, DIM,
-                    (float) (1 / Math.sqrt(HEAD_DIM)), tiled);
+                    (float) (1 / Math.sqrt(HEAD_DIM)), kernel);
         }
 
         void forward(boolean int8, int t, int start) {
@@ -864,7 +872,7 @@ public final class GpuBench {
                 linear(int8, 2, h, vCache.slice(kvOff, kvLen), t, false);
                 k.rope(q, t, DIM, HEADS, HEAD_DIM, start, 10000f, false);
                 k.rope(kCache.slice(kvOff, kvLen), t, DIM, HEADS, HEAD_DIM, start, 10000f, false);
-                attention(t, start, true);
+                attention(t, start, CudaKernels.attentionKernel(t, start, HEAD_DIM));
                 linear(int8, 3, attn, o, t, true);
                 k.add(x, o, (long) t * DIM);
                 k.rmsnorm(h, x, normW, t, DIM, 1e-5f);

@@ -71,6 +71,15 @@ public record Launch(int gridX, int gridY, int gridZ, int blockX, int blockY, in
         return new Launch(blocks, heads, 1, ATTENTION_THREADS, 1, 1, 0);
     }
 
+    /** Warps per block of the decode attention kernel ({@code SQ_DEC_WARPS}). */
+    public static final int DECODE_ATTENTION_WARPS = 16;
+
+    /** Decode attention: one block of 16 warps per head; scores and 16 partial output rows in shared memory. */
+    public static Launch attentionDecode(int heads, int startPos, int headDim) {
+        return new Launch(heads, 1, 1, DECODE_ATTENTION_WARPS * 32, 1, 1,
+                Math.toIntExact(((long) startPos + 1 + (long) DECODE_ATTENTION_WARPS * headDim) * Float.BYTES));
+    }
+
     public long threads() {
         return (long) gridX * gridY * gridZ * blockX * blockY * blockZ;
     }

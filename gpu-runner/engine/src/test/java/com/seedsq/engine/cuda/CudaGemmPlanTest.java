@@ -28,8 +28,7 @@ class CudaGemmPlanTest {
         }
         assertEquals(3 * (128 + 128) * 80, GemmTile.LARGE.sharedBytes());
         assertEquals(2 * (128 + 128) * 144, GemmTile.DEEP.sharedBytes());
-        assertEquals(3 * (128 + 256) * 80, GemmTile.WIDE.sharedBytes());
-        assertEquals(128, GemmTile.WIDE.accumulatorsPerThread()); // 4 x 8 MMA tiles x 4
+
         assertEquals(256, GemmTile.LARGE.threads());
         assertEquals(64, GemmTile.LARGE.accumulatorsPerThread()); // 4 x 4 MMA tiles x 4
         assertEquals(4, GemmTile.SMALL.accumulatorsPerThread());
@@ -89,19 +88,20 @@ class CudaGemmPlanTest {
         assertEquals(GemmTile.SMALL, GemmPlan.chooseTile(9, 4096, 132));
         assertEquals(GemmTile.SMALL, GemmPlan.chooseTile(16, 4096, 132));
         assertEquals(GemmTile.MEDIUM, GemmPlan.chooseTile(17, 4096, 132));
-        // 128x4096: LARGE gives 32 blocks for 132 SMs, MEDIUM 128
-        assertEquals(GemmTile.MEDIUM, GemmPlan.chooseTile(128, 4096, 132));
-        assertEquals(GemmTile.MEDIUM, GemmPlan.chooseTile(512, 4096, 132)); // LARGE: 128 blocks < 132
-        assertEquals(GemmTile.LARGE, GemmPlan.chooseTile(512, 4096, 108)); // ...but fills an A100
-        assertEquals(GemmTile.LARGE, GemmPlan.chooseTile(2048, 4096, 132));
-        assertEquals(GemmTile.LARGE, GemmPlan.chooseTile(512, 11008, 132)); // 4 x 86 blocks
+        // DEEP (128x128) when it gives at least half as many blocks as SMs, else MEDIUM (64x64)
+        assertEquals(GemmTile.MEDIUM, GemmPlan.chooseTile(128, 4096, 132));  // DEEP: 32 blocks
+        assertEquals(GemmTile.MEDIUM, GemmPlan.chooseTile(128, 8192, 132));  // 64 < 66
+        assertEquals(GemmTile.DEEP, GemmPlan.chooseTile(128, 11008, 132));   // 86 blocks
+        assertEquals(GemmTile.DEEP, GemmPlan.chooseTile(512, 4096, 132));    // 128 blocks
+        assertEquals(GemmTile.DEEP, GemmPlan.chooseTile(2048, 4096, 132));
+        assertEquals(GemmTile.MEDIUM, GemmPlan.chooseTile(128, 4096, 200)); // a bigger GPU wants more blocks
     }
 
     @Test
     void kernelNames() {
         GemmPlan p = GemmPlan.of(2048, 4096, 4096, GemmPrecision.INT8, 132);
-        assertEquals("sq_gemm_s8_f32_l", p.kernel(GemmOutput.FP32));
-        assertEquals("sq_gemm_s8_i32_l", p.kernel(GemmOutput.INT32));
+        assertEquals("sq_gemm_s8_f32_k", p.kernel(GemmOutput.FP32));
+        assertEquals("sq_gemm_s8_i32_k", p.kernel(GemmOutput.INT32));
         GemmPlan h = GemmPlan.of(1, 4096, 4096, GemmPrecision.FP16, 132);
         assertEquals("sq_gemm_f16_f16_v", h.kernel(GemmOutput.FP16)); // M = 1: the GEMV
         assertThrows(IllegalArgumentException.class, () -> h.kernel(GemmOutput.INT32));
