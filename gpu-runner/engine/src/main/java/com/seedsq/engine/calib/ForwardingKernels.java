@@ -71,6 +71,12 @@ public abstract class ForwardingKernels implements Kernels {
     }
 
     @Override
+    public void rope(float[] x, int m, int rowStride, int heads, int headDim, int startPos, float[] invFreq,
+                     PositionKind layout) {
+        delegate.rope(x, m, rowStride, heads, headDim, startPos, invFreq, layout);
+    }
+
+    @Override
     public void swiglu(float[] gate, float[] up, int n) {
         delegate.swiglu(gate, up, n);
     }

@@ -118,6 +118,12 @@ public final class Main {
             r.put("attention", c.attentionKind().name());
             r.put("vocabSize", c.vocabSize());
             r.put("maxSeq", c.maxSeq());
+            if (!c.ropeScaling().isDefault()) {
+                r.put("ropeScaling", c.ropeScaling().toString());
+            }
+            if (c.slidingWindow() > 0) {
+                r.put("slidingWindow", c.slidingWindow());
+            }
             r.put("tiedEmbeddings", c.tiedEmbeddings());
             r.put("dtype", model.dtype().name());
             Path tok = tokenizerPath(a, model, false);

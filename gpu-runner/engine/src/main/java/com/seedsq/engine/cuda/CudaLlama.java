@@ -70,6 +70,7 @@ public final class CudaLlama implements AutoCloseable {
             return "the CUDA forward pass runs LLaMA-shaped decoders (RMSNorm, RoPE, SwiGLU); " + f.name()
                     + " runs on the CPU";
         }
+        if (!model.config().ropeScaling().isDefault()) return "the CUDA forward pass has plain RoPE only (scaling " + model.config().ropeScaling() + "); it runs on the CPU";
         for (TensorRole bias : List.of(Q_BIAS, K_BIAS, V_BIAS)) {
             String name = f.tensorName(bias, 0);
             if (name != null && model.weights().has(name)) {

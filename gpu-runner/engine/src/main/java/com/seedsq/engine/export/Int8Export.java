@@ -301,6 +301,10 @@ public final class Int8Export {
             cfg.put("tie_word_embeddings", c.tiedEmbeddings());
             return cfg;
         }
+        if (!c.ropeScaling().isDefault() || c.slidingWindow() > 0) { // llama2.c and GGUF configs never have them
+            throw new IllegalArgumentException("cannot synthesise a LLaMA config.json with RoPE scaling "
+                    + c.ropeScaling() + " or sliding window " + c.slidingWindow());
+        }
         cfg.put("architectures", List.of("LlamaForCausalLM"));
         cfg.put("model_type", "llama");
         cfg.put("hidden_size", c.hiddenSize());

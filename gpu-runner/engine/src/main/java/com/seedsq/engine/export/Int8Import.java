@@ -98,8 +98,7 @@ public final class Int8Import {
 
             ModelConfig c = ModelConfig.fromHfConfig(cfg);
             if (!c.tiedEmbeddings() && !ckpt.has(Families.LLAMA.tensorName(TensorRole.LM_HEAD))) {
-                c = new ModelConfig(c.hiddenSize(), c.layers(), c.heads(), c.kvHeads(), c.headDim(),
-                        c.intermediateSize(), c.vocabSize(), c.maxSeq(), c.normEps(), c.ropeTheta(), true);
+                c = c.withTiedEmbeddings(true); // keeps the RoPE scaling and sliding window
             }
             boolean restore = options.restoreSourceLayout() && info.get("source") instanceof Map<?, ?> src
                     && "interleaved".equals(src.get("rope_layout"))

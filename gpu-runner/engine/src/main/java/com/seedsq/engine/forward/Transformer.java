@@ -61,6 +61,8 @@ public final class Transformer {
     private final Head head;
     /** ALiBi's per-head slopes, or null. */
     private float[] alibiSlopes;
+    /** RoPE's inverse frequencies (θ with the config's scaling), one per rotated pair; null without RoPE. */
+    private final float[] ropeInvFreq;
 
     private Transformer(ModelFamily family, ModelConfig config, Kernels kernels, Matrix embed, Matrix positionEmbed,
                         float[] tokenType0, float[] embedNorm, float[] embedNormBias, Layer[] layers, Head head) {
@@ -74,6 +76,9 @@ public final class Transformer {
         this.embedNormBias = embedNormBias;
         this.layers = layers;
         this.head = head;
+        PositionKind pk = family.positions();
+        this.ropeInvFreq = pk == PositionKind.ROPE_INTERLEAVED || pk == PositionKind.ROPE_HALVES
+                ? config.ropeInverseFrequencies() : null;
     }
 
     public static Transformer of(Model model, Kernels kernels) {
@@ -388,9 +393,9 @@ public final class Transformer {
         float[] k = linear(h, m, w.k(), w.kBias());
         float[] v = linear(h, m, w.v(), w.vBias());
         PositionKind pk = family.positions();
-        if (pk == PositionKind.ROPE_INTERLEAVED || pk == PositionKind.ROPE_HALVES) {
-            kernels.rope(q, m, qd, heads, hd, config.rotaryDim(), start, config.ropeTheta(), pk);
-            kernels.rope(k, m, kvd, config.kvHeads(), hd, config.rotaryDim(), start, config.ropeTheta(), pk);
+        if (ropeInvFreq != null) {
+            kernels.rope(q, m, qd, heads, hd, start, ropeInvFreq, pk);
+            kernels.rope(k, m, kvd, config.kvHeads(), hd, start, ropeInvFreq, pk);
         }
         float[] keys = cache.keys[l], values = cache.values[l];
         int capacity = cache.capacity();
@@ -403,34 +408,37 @@ public final class Transformer {
 
         float[] out = new float[m * qd];
         float scale = (float) (1.0 / Math.sqrt(hd));
-        int visibleAll = start + m;
+        int visibleAll = start + m, window = config.slidingWindow();
         // one work item per (token, head): enough items to keep every core busy even when decoding one token;
         // tiny attention (small models, short contexts) is cheaper than handing work to other threads
         IntConsumer perItem = item -> {
             int i = item / heads, head = item % heads;
             int kvHead = head / group;
-            int visible = family.causal() ? start + i + 1 : visibleAll;
+            int end = family.causal() ? start + i + 1 : visibleAll;
+            // a sliding window (Mistral) keeps the latest `window` positions, the query's own included
+            int first = window > 0 && family.causal() ? Math.max(0, start + i + 1 - window) : 0;
+            int visible = end - first;
             float[] scores = SCORES.get();
             if (scores.length < visible) {
                 scores = new float[Math.max(visible, 256)];
                 SCORES.set(scores);
             }
             int qo = i * qd + head * hd;
-            // scores[t] = scale * q . key[t], accumulated one head dimension at a time along t
+            // scores[t - first] = scale * q . key[t], accumulated one head dimension at a time along t
             Arrays.fill(scores, 0, visible, 0f);
             for (int dd = 0; dd < hd; dd++) {
-                kernels.axpy(q[qo + dd] * scale, keys, (kvHead * hd + dd) * capacity, scores, 0, visible);
+                kernels.axpy(q[qo + dd] * scale, keys, (kvHead * hd + dd) * capacity + first, scores, 0, visible);
             }
             if (alibiSlopes != null) {
                 // slope * (t - position): softmax ignores the per-row shift, so this equals BLOOM's slope * t
                 float slope = alibiSlopes[head];
                 for (int t = 0; t < visible; t++) {
-                    scores[t] += slope * (t - (start + i));
+                    scores[t] += slope * (first + t - (start + i));
                 }
             }
             kernels.softmax(scores, 0, visible);
             for (int t = 0; t < visible; t++) {
-                kernels.axpy(scores[t], values, t * kvd + kvHead * hd, out, qo, hd);
+                kernels.axpy(scores[t], values, (first + t) * kvd + kvHead * hd, out, qo, hd);
             }
         };
         if ((long) m * heads * visibleAll * hd < PARALLEL_ATTENTION_MIN_WORK) {

@@ -1,6 +1,7 @@
 package com.seedsq.engine.kernel;
 
 import com.seedsq.engine.model.PositionKind;
+import com.seedsq.engine.model.RopeScaling;
 
 import java.util.function.IntConsumer;
 
@@ -91,12 +92,24 @@ public interface Kernels extends AutoCloseable {
      */
     default void rope(float[] x, int m, int rowStride, int heads, int headDim, int rotaryDim, int startPos,
                       float theta, PositionKind layout) {
-        int half = rotaryDim / 2;
+        rope(x, m, rowStride, heads, headDim, startPos, RopeScaling.defaultInverseFrequencies(theta, rotaryDim), layout);
+    }
+
+    /**
+     * RoPE with explicit inverse frequencies: pair i of the first {@code 2 * invFreq.length} dimensions of each head
+     * turns by angle {@code position * invFreq[i]} (plain RoPE: {@code theta^(-2i/d)}; scaled RoPE, e.g. Llama 3.1's,
+     * rescales them: {@link RopeScaling#inverseFrequencies}); the other dimensions pass through.
+     */
+    default void rope(float[] x, int m, int rowStride, int heads, int headDim, int startPos, float[] invFreq,
+                      PositionKind layout) {
+        int half = invFreq.length;
+        if (2 * half > headDim) {
+            throw new IllegalArgumentException(half + " RoPE frequencies for a head of " + headDim);
+        }
         for (int r = 0; r < m; r++) {
             int pos = startPos + r;
             for (int i = 0; i < half; i++) {
-                float freq = (float) (1.0 / Math.pow(theta, (2 * i) / (float) rotaryDim));
-                float angle = pos * freq;
+                float angle = pos * invFreq[i];
                 float cos = (float) Math.cos(angle), sin = (float) Math.sin(angle);
                 for (int h = 0; h < heads; h++) {
                     int base = r * rowStride + h * headDim;

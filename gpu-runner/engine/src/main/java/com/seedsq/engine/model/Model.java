@@ -110,6 +110,10 @@ public record Model(ModelFamily family, ModelConfig config, WeightSource weights
                     + "' is not supported (known: llama)");
         }
         ModelFamily f = Families.GGUF_LLAMA;
+        if (source.has("rope_freqs.weight")) { // llama.cpp's per-frequency factors of Llama 3.1-style RoPE scaling
+            throw new ModelFormatException(path, "rope_freqs.weight", "RoPE frequency factors are not supported "
+                    + "for GGUF (Llama 3.1-style rope scaling); refusing rather than running plain RoPE");
+        }
         String embed = f.tensorName(TensorRole.EMBED);
         if (!source.has(embed)) {
             throw new ModelFormatException(path, embed, "missing: family " + f.name() + " needs it");

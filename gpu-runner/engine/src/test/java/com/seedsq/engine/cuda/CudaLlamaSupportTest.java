@@ -8,6 +8,7 @@ import com.seedsq.engine.model.ModelConfig;
 import com.seedsq.engine.model.ModelFamily;
 import com.seedsq.engine.model.NormKind;
 import com.seedsq.engine.model.RandomWeights;
+import com.seedsq.engine.model.RopeScaling;
 import com.seedsq.engine.tensor.DType;
 import com.seedsq.engine.tensor.TensorData;
 import org.junit.jupiter.api.Test;
@@ -44,6 +45,16 @@ class CudaLlamaSupportTest {
         try (var w = new RandomWeights(Families.LLAMA, CONFIG, DType.F32, 1)) {
             String why = CudaLlama.unsupportedReason(new Model(layerNormGelu, CONFIG, w, Path.of("m")));
             assertTrue(why != null && why.contains("ln-gelu") && why.contains("CPU"), why);
+        }
+    }
+
+    /** The CUDA RoPE kernel computes plain θ^(-2i/d) frequencies, so a scaled RoPE (Llama 3.1) stays on the CPU. */
+    @Test
+    void ropeScalingIsRefused() {
+        ModelConfig scaled = CONFIG.withRopeScaling(RopeScaling.llama3(8, 1, 4, 8192));
+        try (var w = new RandomWeights(Families.LLAMA, scaled, DType.F16, 1)) {
+            String why = CudaLlama.unsupportedReason(new Model(Families.LLAMA, scaled, w, Path.of("m")));
+            assertTrue(why != null && why.contains("llama3") && why.contains("CPU"), why);
         }
     }
 
