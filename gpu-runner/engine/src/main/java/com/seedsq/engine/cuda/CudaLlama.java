@@ -70,7 +70,10 @@ public final class CudaLlama implements AutoCloseable {
             return "the CUDA forward pass runs LLaMA-shaped decoders (RMSNorm, RoPE, SwiGLU); " + f.name()
                     + " runs on the CPU";
         }
-        if (!model.config().ropeScaling().isDefault()) return "the CUDA forward pass has plain RoPE only (scaling " + model.config().ropeScaling() + "); it runs on the CPU";
+        if (!model.config().ropeScaling().isDefault()) {
+            return "the CUDA forward pass has plain RoPE only (scaling " + model.config().ropeScaling()
+                    + "); it runs on the CPU";
+        }
         for (TensorRole bias : List.of(Q_BIAS, K_BIAS, V_BIAS)) {
             String name = f.tensorName(bias, 0);
             if (name != null && model.weights().has(name)) {
@@ -103,6 +106,11 @@ public final class CudaLlama implements AutoCloseable {
         this.family = model.family();
         this.level = level;
         this.capacity = Math.min(capacity, c.maxSeq());
+        if (c.slidingWindow() > 0 && this.capacity > c.slidingWindow()) {
+            // the CUDA attention kernels attend to every cached position: exact only inside the window
+            throw new IllegalArgumentException("the CUDA forward pass has no sliding-window attention: capacity "
+                    + this.capacity + " exceeds the model's window of " + c.slidingWindow() + "; it runs on the CPU");
+        }
         try {
             int d = c.hiddenSize(), qd = c.qDim(), kvd = c.kvDim(), ff = c.intermediateSize();
             layers = new Layer[c.layers()];
