@@ -48,6 +48,14 @@ __device__ __forceinline__ void sq_ldmatrix_x2(uint32_t (&r)[2], const void* sme
                  : "r"(sq_smem_addr(smem)));
 }
 
+// Transposing load: lane l receives, for matrix j, the two 16-bit elements at rows 2(l%4), 2(l%4)+1 of column l/4,
+// which is the m16n8k16 B fragment of a [k][n] (row-major over n) tile such as V [key][dim].
+__device__ __forceinline__ void sq_ldmatrix_x4_trans(uint32_t (&r)[4], const void* smem) {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(sq_smem_addr(smem)));
+}
+
 // ---- tensor-core MMA ------------------------------------------------------------------------------------------
 
 // D[16x8] (s32) += A[16x32] (s8, row) * B[32x8] (s8, col)

@@ -271,6 +271,156 @@ __device__ void sq_attention_decode(__half* out, const __half* q, const __half* 
     }
 }
 
+// Causal attention on tensor cores (flash attention 2's scheme with mma.sync m16n8k16, FP16 in, FP32 accumulate):
+// the prefill kernel, same contract as sq_attention, for headDim HD = 64 or 128 (a multiple of 16 either way).
+// A block takes 64 queries of one head, a warp 16 of them; K and V stream through shared memory 32 keys at a time.
+//   S = Q K^T: Q's A fragments stay in registers for the whole loop; K rows are the B operand exactly as W rows
+//              are in sq_gemm (row.col), loaded with ldmatrix;
+//   online softmax on the S accumulators: a thread holds rows g and g+8 of its warp's 16, the 4 threads of a quad
+//              share a row, so row max/sum reduce over the quad;
+//   O += P V:  the S accumulators of two adjacent 8-key tiles are, packed to half2, exactly the A fragment of a
+//              16-key step; V [key][dim] gives its B fragments through ldmatrix.trans.
+//   grid = (ceil(T / 64), heads), block = 128, static shared memory (64 + 2 * 32) * (HD + 8) halves.
+#define SQ_FLASH_BQ 64
+#define SQ_FLASH_BK 32
+
+template <int HD>
+__device__ void sq_attention_flash(__half* out, const __half* q, const __half* kCache, const __half* vCache, int T,
+                                   int startPos, int heads, int kvHeads, int qStride, int kvStride, float scale) {
+    constexpr int LD = HD + 8;       // halves per shared row: 16-byte aligned, ldmatrix rows in distinct bank groups
+    constexpr int KSTEPS = HD / 16;  // k-steps of Q K^T
+    constexpr int DTILES = HD / 8;   // 8-wide output column tiles
+    constexpr int CH = HD / 8;       // 16-byte chunks per row
+    __shared__ __align__(16) __half sQ[SQ_FLASH_BQ * LD];
+    __shared__ __align__(16) __half sK[SQ_FLASH_BK * LD];
+    __shared__ __align__(16) __half sV[SQ_FLASH_BK * LD];
+
+    const int h = blockIdx.y, kh = h / (heads / kvHeads);
+    const int t0 = blockIdx.x * SQ_FLASH_BQ;
+    const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+    const int g = lane >> 2, tq = lane & 3;
+    const int lastT = min(t0 + SQ_FLASH_BQ, T) - 1;
+    const int keys = startPos + lastT + 1;
+    const uint4 zero = make_uint4(0, 0, 0, 0);
+
+    for (int i = tid; i < SQ_FLASH_BQ * CH; i += blockDim.x) {
+        const int r = i / CH, c = i % CH;
+        *reinterpret_cast<uint4*>(&sQ[r * LD + c * 8]) = t0 + r < T
+            ? *reinterpret_cast<const uint4*>(q + (size_t)(t0 + r) * qStride + (size_t)h * HD + c * 8) : zero;
+    }
+    __syncthreads();
+    uint32_t qa[KSTEPS][4];
+#pragma unroll
+    for (int ks = 0; ks < KSTEPS; ks++)
+        sq_ldmatrix_x4(qa[ks], &sQ[(warp * 16 + (lane & 15)) * LD + ks * 16 + (lane >> 4) * 8]);
+
+    float o[DTILES][4];
+#pragma unroll
+    for (int d = 0; d < DTILES; d++) o[d][0] = o[d][1] = o[d][2] = o[d][3] = 0.f;
+    float m0 = -INFINITY, m1 = -INFINITY, l0 = 0.f, l1 = 0.f;  // rows g and g+8
+    const int pos0 = startPos + t0 + warp * 16 + g, pos1 = pos0 + 8;
+    const int warpLastPos = startPos + min(t0 + warp * 16 + 15, T - 1);
+
+    for (int k0 = 0; k0 < keys; k0 += SQ_FLASH_BK) {
+        __syncthreads();  // everyone is done with the previous K/V tile
+        for (int i = tid; i < SQ_FLASH_BK * CH; i += blockDim.x) {
+            const int r = i / CH, c = i % CH, s = k0 + r;
+            const size_t at = (size_t)s * kvStride + (size_t)kh * HD + c * 8;
+            *reinterpret_cast<uint4*>(&sK[r * LD + c * 8]) = s < keys ? *reinterpret_cast<const uint4*>(kCache + at) : zero;
+            *reinterpret_cast<uint4*>(&sV[r * LD + c * 8]) = s < keys ? *reinterpret_cast<const uint4*>(vCache + at) : zero;
+        }
+        __syncthreads();
+        if (k0 > warpLastPos) continue;  // warp-uniform: every key of the tile is after this warp's queries
+
+        float sc[SQ_FLASH_BK / 8][4];
+#pragma unroll
+        for (int j = 0; j < SQ_FLASH_BK / 8; j++) {
+            sc[j][0] = sc[j][1] = sc[j][2] = sc[j][3] = 0.f;
+#pragma unroll
+            for (int ks = 0; ks < KSTEPS; ks++) {
+                uint32_t kb[2];
+                sq_ldmatrix_x2(kb, &sK[(j * 8 + (lane & 7)) * LD + ks * 16 + ((lane >> 3) & 1) * 8]);
+                sq_mma_f16(sc[j], qa[ks], kb);
+            }
+        }
+        float tileMax0 = -INFINITY, tileMax1 = -INFINITY;
+#pragma unroll
+        for (int j = 0; j < SQ_FLASH_BK / 8; j++) {
+#pragma unroll
+            for (int e = 0; e < 4; e++) {
+                const int key = k0 + j * 8 + 2 * tq + (e & 1);
+                const int pos = e < 2 ? pos0 : pos1;
+                const float v = key <= pos && key < keys ? sc[j][e] * scale : -INFINITY;
+                sc[j][e] = v;
+                if (e < 2) tileMax0 = fmaxf(tileMax0, v); else tileMax1 = fmaxf(tileMax1, v);
+            }
+        }
+#pragma unroll
+        for (int off = 1; off < 4; off <<= 1) {
+            tileMax0 = fmaxf(tileMax0, __shfl_xor_sync(0xffffffffu, tileMax0, off));
+            tileMax1 = fmaxf(tileMax1, __shfl_xor_sync(0xffffffffu, tileMax1, off));
+        }
+        // a row whose keys are all masked so far keeps m = -inf; subtracting 0 instead keeps exp() away from NaN
+        const float mNew0 = fmaxf(m0, tileMax0), mNew1 = fmaxf(m1, tileMax1);
+        const float base0 = mNew0 == -INFINITY ? 0.f : mNew0, base1 = mNew1 == -INFINITY ? 0.f : mNew1;
+        const float corr0 = __expf(m0 - base0), corr1 = __expf(m1 - base1);
+        m0 = mNew0;
+        m1 = mNew1;
+        float sum0 = 0.f, sum1 = 0.f;
+#pragma unroll
+        for (int j = 0; j < SQ_FLASH_BK / 8; j++) {
+            sc[j][0] = __expf(sc[j][0] - base0);
+            sc[j][1] = __expf(sc[j][1] - base0);
+            sc[j][2] = __expf(sc[j][2] - base1);
+            sc[j][3] = __expf(sc[j][3] - base1);
+            sum0 += sc[j][0] + sc[j][1];
+            sum1 += sc[j][2] + sc[j][3];
+        }
+        l0 = l0 * corr0 + sum0;  // this thread's share of the row sum; the quad adds them up at the end
+        l1 = l1 * corr1 + sum1;
+#pragma unroll
+        for (int d = 0; d < DTILES; d++) {
+            o[d][0] *= corr0;
+            o[d][1] *= corr0;
+            o[d][2] *= corr1;
+            o[d][3] *= corr1;
+        }
+#pragma unroll
+        for (int kk = 0; kk < SQ_FLASH_BK / 16; kk++) {
+            uint32_t pa[4];
+            const __half2 p0 = __floats2half2_rn(sc[2 * kk][0], sc[2 * kk][1]);
+            const __half2 p1 = __floats2half2_rn(sc[2 * kk][2], sc[2 * kk][3]);
+            const __half2 p2 = __floats2half2_rn(sc[2 * kk + 1][0], sc[2 * kk + 1][1]);
+            const __half2 p3 = __floats2half2_rn(sc[2 * kk + 1][2], sc[2 * kk + 1][3]);
+            pa[0] = *reinterpret_cast<const uint32_t*>(&p0);
+            pa[1] = *reinterpret_cast<const uint32_t*>(&p1);
+            pa[2] = *reinterpret_cast<const uint32_t*>(&p2);
+            pa[3] = *reinterpret_cast<const uint32_t*>(&p3);
+#pragma unroll
+            for (int d = 0; d < DTILES; d += 2) {
+                uint32_t vb[4];  // [0,1]: dims d*8.., [2,3]: dims (d+1)*8..
+                sq_ldmatrix_x4_trans(vb, &sV[(kk * 16 + (lane & 15)) * LD + (d + (lane >> 4)) * 8]);
+                const uint32_t b0[2] = {vb[0], vb[1]}, b1[2] = {vb[2], vb[3]};
+                sq_mma_f16(o[d], pa, b0);
+                sq_mma_f16(o[d + 1], pa, b1);
+            }
+        }
+    }
+#pragma unroll
+    for (int off = 1; off < 4; off <<= 1) {
+        l0 += __shfl_xor_sync(0xffffffffu, l0, off);
+        l1 += __shfl_xor_sync(0xffffffffu, l1, off);
+    }
+    const int r0 = t0 + warp * 16 + g, r1 = r0 + 8;
+    const float inv0 = 1.f / l0, inv1 = 1.f / l1;
+#pragma unroll
+    for (int d = 0; d < DTILES; d++) {
+        const int col = h * HD + d * 8 + 2 * tq;
+        if (r0 < T) *reinterpret_cast<__half2*>(out + (size_t)r0 * qStride + col) = __floats2half2_rn(o[d][0] * inv0, o[d][1] * inv0);
+        if (r1 < T) *reinterpret_cast<__half2*>(out + (size_t)r1 * qStride + col) = __floats2half2_rn(o[d][2] * inv1, o[d][3] * inv1);
+    }
+}
+
 __device__ __forceinline__ long sq_tid() { return (long)blockIdx.x * blockDim.x + threadIdx.x; }
 
 // gate[i] = silu(gate[i]) * up[i]

@@ -98,6 +98,16 @@ extern "C" __global__ void sq_attention_decode_f16(__half* out, const __half* q,
                                                    int headDim, int qStride, int kvStride, float scale) {
     sq_attention_decode(out, q, kCache, vCache, startPos, heads, kvHeads, headDim, qStride, kvStride, scale);
 }
+extern "C" __global__ void sq_attention_flash64_f16(__half* out, const __half* q, const __half* kCache,
+                                                    const __half* vCache, int T, int startPos, int heads, int kvHeads,
+                                                    int qStride, int kvStride, float scale) {
+    sq_attention_flash<64>(out, q, kCache, vCache, T, startPos, heads, kvHeads, qStride, kvStride, scale);
+}
+extern "C" __global__ void sq_attention_flash128_f16(__half* out, const __half* q, const __half* kCache,
+                                                     const __half* vCache, int T, int startPos, int heads, int kvHeads,
+                                                     int qStride, int kvStride, float scale) {
+    sq_attention_flash<128>(out, q, kCache, vCache, T, startPos, heads, kvHeads, qStride, kvStride, scale);
+}
 extern "C" __global__ void sq_swiglu_f16(__half* gate, const __half* up, long n) { sq_swiglu(gate, up, n); }
 extern "C" __global__ void sq_silu_f16(__half* x, long n) { sq_silu(x, n); }
 extern "C" __global__ void sq_gelu_tanh_f16(__half* x, long n) { sq_gelu_tanh(x, n); }

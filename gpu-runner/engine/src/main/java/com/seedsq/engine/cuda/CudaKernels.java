@@ -54,7 +54,8 @@ public final class CudaKernels implements AutoCloseable {
             }
         }
         names.addAll(List.of("sq_rmsnorm_f16", "sq_rope_f16", "sq_softmax_f16", "sq_attention_f16",
-                "sq_attention_tiled_f16", "sq_attention_decode_f16", "sq_swiglu_f16",
+                "sq_attention_tiled_f16", "sq_attention_decode_f16", "sq_attention_flash64_f16",
+                "sq_attention_flash128_f16", "sq_swiglu_f16",
                 "sq_silu_f16", "sq_gelu_tanh_f16", "sq_add_f16", "sq_f32_to_f16", "sq_f16_to_f32"));
         return List.copyOf(names);
     }
@@ -193,17 +194,34 @@ public final class CudaKernels implements AutoCloseable {
     public enum AttentionKernel {
         /** One block per (query, head), scores in shared memory: any head size, short contexts. */
         PER_QUERY,
-        /** 16 queries per block, K/V through shared memory once per block, online softmax: prefill. */
+        /** 16 queries per block, K/V through shared memory once per block, online softmax on CUDA cores. */
         TILED,
+        /**
+         * Prefill on tensor cores: 64 queries per block, Q·Kᵀ and P·V as m16n8k16 MMAs, online softmax in registers.
+         * Head dimension 64 or 128, row strides and buffers 16-byte aligned.
+         */
+        FLASH,
         /** One query, 16 warps per head splitting the positions: decode. */
         DECODE;
 
         /** The kernel's name in the fatbin. */
-        public String function() {
+        public String function(int headDim) {
             return switch (this) {
                 case PER_QUERY -> "sq_attention_f16";
                 case TILED -> "sq_attention_tiled_f16";
                 case DECODE -> "sq_attention_decode_f16";
+                case FLASH -> "sq_attention_flash" + headDim + "_f16";
+            };
+        }
+
+        /** Whether this kernel takes the shape (buffers aside: FLASH also needs 16-byte aligned buffers). */
+        public boolean accepts(int queries, int startPos, int headDim, int qStride, int kvStride) {
+            return switch (this) {
+                case PER_QUERY -> true;
+                case TILED -> headDim <= Launch.ATTENTION_TILED_MAX_HEAD_DIM;
+                case DECODE -> queries == 1 && headDim % 4 == 0 && headDim <= Launch.ATTENTION_TILED_MAX_HEAD_DIM
+                        && Launch.attentionDecode(1, startPos, headDim).sharedBytes() <= DEFAULT_SHARED_BYTES;
+                case FLASH -> (headDim == 64 || headDim == 128) && qStride % 8 == 0 && kvStride % 8 == 0;
             };
         }
     }
@@ -212,15 +230,17 @@ public final class CudaKernels implements AutoCloseable {
     static final int DEFAULT_SHARED_BYTES = 48 * 1024;
 
     /**
-     * The kernel for a shape: DECODE for one query when its scores fit the default shared memory, TILED for head
-     * dimensions up to {@value Launch#ATTENTION_TILED_MAX_HEAD_DIM}, else PER_QUERY.
+     * The kernel for a shape: DECODE for one query when its scores fit the default shared memory, FLASH for more
+     * queries when the head dimension is 64 or 128, else TILED up to {@value Launch#ATTENTION_TILED_MAX_HEAD_DIM},
+     * else PER_QUERY. (On an H200, LLaMA-7B shapes: see docs/gpu-results.md for each kernel's time.)
      */
-    public static AttentionKernel attentionKernel(int queries, int startPos, int headDim) {
-        if (queries == 1 && headDim % 4 == 0 && headDim <= Launch.ATTENTION_TILED_MAX_HEAD_DIM
-                && Launch.attentionDecode(1, startPos, headDim).sharedBytes() <= DEFAULT_SHARED_BYTES) {
-            return AttentionKernel.DECODE;
+    public static AttentionKernel attentionKernel(int queries, int startPos, int headDim, int qStride, int kvStride) {
+        for (AttentionKernel k : List.of(AttentionKernel.DECODE, AttentionKernel.FLASH, AttentionKernel.TILED)) {
+            if ((k != AttentionKernel.FLASH || queries > 1) && k.accepts(queries, startPos, headDim, qStride, kvStride)) {
+                return k;
+            }
         }
-        return headDim <= Launch.ATTENTION_TILED_MAX_HEAD_DIM ? AttentionKernel.TILED : AttentionKernel.PER_QUERY;
+        return AttentionKernel.PER_QUERY;
     }
 
     /**
@@ -229,20 +249,21 @@ public final class CudaKernels implements AutoCloseable {
      */
     public void attention(DeviceBuffer out, DeviceBuffer q, DeviceBuffer kCache, DeviceBuffer vCache, int queries,
                           int startPos, int heads, int kvHeads, int headDim, int qStride, int kvStride, float scale) {
-        attention(out, q, kCache, vCache, queries, startPos, heads, kvHeads, headDim, qStride, kvStride, scale,
-                attentionKernel(queries, startPos, headDim));
+        AttentionKernel kernel = attentionKernel(queries, startPos, headDim, qStride, kvStride);
+        if (kernel == AttentionKernel.FLASH && !(out.aligned(16) && q.aligned(16) && kCache.aligned(16)
+                && vCache.aligned(16))) {
+            kernel = AttentionKernel.TILED;
+        }
+        attention(out, q, kCache, vCache, queries, startPos, heads, kvHeads, headDim, qStride, kvStride, scale, kernel);
     }
 
     /** As above with the kernel named (GpuBench checks and times each). */
     public void attention(DeviceBuffer out, DeviceBuffer q, DeviceBuffer kCache, DeviceBuffer vCache, int queries,
                           int startPos, int heads, int kvHeads, int headDim, int qStride, int kvStride, float scale,
                           AttentionKernel kernel) {
-        if (kernel != AttentionKernel.PER_QUERY && headDim > Launch.ATTENTION_TILED_MAX_HEAD_DIM) {
-            throw new IllegalArgumentException(kernel + " attention takes head dimensions up to "
-                    + Launch.ATTENTION_TILED_MAX_HEAD_DIM + ", got " + headDim);
-        }
-        if (kernel == AttentionKernel.DECODE && (queries != 1 || headDim % 4 != 0)) {
-            throw new IllegalArgumentException("DECODE attention takes one query and a head dimension divisible by 4");
+        if (!kernel.accepts(queries, startPos, headDim, qStride, kvStride)) {
+            throw new IllegalArgumentException(kernel + " attention does not take " + queries + " queries after "
+                    + startPos + " of head dimension " + headDim + " (strides " + qStride + ", " + kvStride + ")");
         }
         if (kvHeads < 1 || heads % kvHeads != 0) {
             throw new IllegalArgumentException(heads + " query heads cannot share " + kvHeads + " KV heads");
@@ -252,13 +273,21 @@ public final class CudaKernels implements AutoCloseable {
         need(kCache, 2L * (startPos + queries) * kvStride, "K cache");
         need(vCache, 2L * (startPos + queries) * kvStride, "V cache");
         if (kernel == AttentionKernel.DECODE) {
-            launch(kernel.function(), Launch.attentionDecode(heads, startPos, headDim), p(out), p(q),
+            launch(kernel.function(headDim), Launch.attentionDecode(heads, startPos, headDim), p(out), p(q),
                     p(kCache), p(vCache), i(startPos), i(heads), i(kvHeads), i(headDim), i(qStride), i(kvStride),
                     f(scale));
             return;
         }
+        if (kernel == AttentionKernel.FLASH) {
+            if (!(out.aligned(16) && q.aligned(16) && kCache.aligned(16) && vCache.aligned(16))) {
+                throw new IllegalArgumentException("FLASH attention needs 16-byte aligned buffers");
+            }
+            launch(kernel.function(headDim), Launch.attentionFlash(queries, heads), p(out), p(q), p(kCache),
+                    p(vCache), i(queries), i(startPos), i(heads), i(kvHeads), i(qStride), i(kvStride), f(scale));
+            return;
+        }
         boolean tiled = kernel == AttentionKernel.TILED;
-        launch(kernel.function(),
+        launch(kernel.function(headDim),
                 tiled ? Launch.attentionTiled(queries, heads) : Launch.attention(queries, heads, startPos),
                 p(out), p(q), p(kCache), p(vCache),
                 i(queries), i(startPos), i(heads), i(kvHeads), i(headDim), i(qStride), i(kvStride), f(scale));

@@ -151,7 +151,7 @@ public final class CudaLlama implements AutoCloseable {
         Set<String> names = new LinkedHashSet<>();
         names.add("sq_rmsnorm_f16");
         names.add("sq_rope_f16");
-        names.add(CudaKernels.attentionKernel(tokens, 0, c.headDim()).function());
+        names.add(CudaKernels.attentionKernel(tokens, 0, c.headDim(), c.qDim(), c.kvDim()).function(c.headDim()));
         names.add("sq_swiglu_f16");
         names.add("sq_add_f16");
         if (level != null) {

@@ -10,16 +10,24 @@ public final class DeviceBuffer implements AutoCloseable {
     private final CUdeviceptr ptr;
     private final long bytes;
     private final boolean owner;
+    /** Bytes from the start of the allocation (cuMemAlloc returns 256-byte aligned addresses). */
+    private final long offset;
     private boolean freed;
 
     DeviceBuffer(CUdeviceptr ptr, long bytes) {
-        this(ptr, bytes, true);
+        this(ptr, bytes, true, 0);
     }
 
-    private DeviceBuffer(CUdeviceptr ptr, long bytes, boolean owner) {
+    private DeviceBuffer(CUdeviceptr ptr, long bytes, boolean owner, long offset) {
         this.ptr = ptr;
         this.bytes = bytes;
         this.owner = owner;
+        this.offset = offset;
+    }
+
+    /** Whether the address is a multiple of {@code alignment} (a power of two up to 256), for vector loads. */
+    public boolean aligned(int alignment) {
+        return offset % alignment == 0;
     }
 
     /** A view of {@code [offset, offset + length)} of this buffer; closing a view frees nothing. */
@@ -28,7 +36,7 @@ public final class DeviceBuffer implements AutoCloseable {
             throw new IllegalArgumentException("slice [" + offset + ", " + (offset + length) + ") of a " + bytes
                     + "-byte buffer");
         }
-        return new DeviceBuffer(ptr.withByteOffset(offset), length, false);
+        return new DeviceBuffer(ptr.withByteOffset(offset), length, false, this.offset + offset);
     }
 
     public CUdeviceptr ptr() {

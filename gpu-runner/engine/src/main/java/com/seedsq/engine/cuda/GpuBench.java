@@ -501,12 +501,13 @@ public final class GpuBench {
         checkAttention(cpu, tol);
     }
 
-    /** Both attention kernels on: a short GQA prefill, a multi-tile MQA prefill after a cache, and a decode step. */
+    /** Every attention kernel that takes the shape, on short and multi-block prefills, after caches, and decode steps. */
     private void checkAttention(Kernels cpu, double tol) {
         // T, start, heads, kvHeads, headDim (96: not a multiple of the 32 lanes)
-        for (int[] c : new int[][]{{5, 3, 4, 2, 64}, {70, 30, 4, 1, 128}, {1, 100, 8, 2, 96}, {33, 0, 2, 2, 32}}) {
+        for (int[] c : new int[][]{{5, 3, 4, 2, 64}, {70, 30, 4, 1, 128}, {1, 100, 8, 2, 96}, {33, 0, 2, 2, 32},
+                {130, 0, 2, 2, 64}, {1, 200, 4, 4, 128}, {17, 600, 4, 2, 128}}) {
             for (CudaKernels.AttentionKernel kernel : CudaKernels.AttentionKernel.values()) {
-                if (kernel != CudaKernels.AttentionKernel.DECODE || c[0] == 1) {
+                if (kernel.accepts(c[0], c[1], c[4], c[2] * c[4], c[3] * c[4])) {
                     checkAttention(cpu, tol, c[0], c[1], c[2], c[3], c[4], kernel);
                 }
             }
@@ -768,7 +769,8 @@ public final class GpuBench {
             k.rope(s.kCache.slice(kvOff, kvLen), t, LlamaStack.DIM, LlamaStack.HEADS, LlamaStack.HEAD_DIM, start,
                     10000f, false);
         });
-        CudaKernels.AttentionKernel chosen = CudaKernels.attentionKernel(t, start, LlamaStack.HEAD_DIM);
+        CudaKernels.AttentionKernel chosen = CudaKernels.attentionKernel(t, start, LlamaStack.HEAD_DIM,
+                LlamaStack.DIM, LlamaStack.DIM);
         row.accept("attention (" + chosen + " kernel)", int8 -> () -> s.attention(t, start, chosen));
         row.accept("gate, up, down projections", int8 -> () -> {
             s.linear(int8, 4, s.h, s.g, t, false);
@@ -782,7 +784,7 @@ public final class GpuBench {
         });
         line(String.format(Locale.ROOT, "| sum | %.4f | %.4f |", sum[0], sum[1]));
         for (CudaKernels.AttentionKernel other : CudaKernels.AttentionKernel.values()) {
-            if (other != chosen && (other != CudaKernels.AttentionKernel.DECODE || t == 1)) {
+            if (other != chosen && other.accepts(t, start, LlamaStack.HEAD_DIM, LlamaStack.DIM, LlamaStack.DIM)) {
                 double ms = time(() -> s.attention(t, start, other));
                 line(String.format(Locale.ROOT, "| (attention, %s kernel, for comparison) | %.4f | %.4f |", other, ms,
                         ms));
@@ -872,7 +874,7 @@ public final class GpuBench {
                 linear(int8, 2, h, vCache.slice(kvOff, kvLen), t, false);
                 k.rope(q, t, DIM, HEADS, HEAD_DIM, start, 10000f, false);
                 k.rope(kCache.slice(kvOff, kvLen), t, DIM, HEADS, HEAD_DIM, start, 10000f, false);
-                attention(t, start, CudaKernels.attentionKernel(t, start, HEAD_DIM));
+                attention(t, start, CudaKernels.attentionKernel(t, start, HEAD_DIM, DIM, DIM));
                 linear(int8, 3, attn, o, t, true);
                 k.add(x, o, (long) t * DIM);
                 k.rmsnorm(h, x, normW, t, DIM, 1e-5f);

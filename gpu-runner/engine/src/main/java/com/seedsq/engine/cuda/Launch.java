@@ -71,6 +71,14 @@ public record Launch(int gridX, int gridY, int gridZ, int blockX, int blockY, in
         return new Launch(blocks, heads, 1, ATTENTION_THREADS, 1, 1, 0);
     }
 
+    /** Queries per block of the tensor-core attention kernel ({@code SQ_FLASH_BQ}). */
+    public static final int FLASH_QUERIES = 64;
+
+    /** Tensor-core attention: one block of 4 warps per 64 queries of one head, static shared memory only. */
+    public static Launch attentionFlash(int queries, int heads) {
+        return new Launch((queries + FLASH_QUERIES - 1) / FLASH_QUERIES, heads, 1, ATTENTION_THREADS, 1, 1, 0);
+    }
+
     /** Warps per block of the decode attention kernel ({@code SQ_DEC_WARPS}). */
     public static final int DECODE_ATTENTION_WARPS = 16;
 
