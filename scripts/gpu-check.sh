@@ -11,6 +11,7 @@
 #                                       else ./gpu-check-out)
 #
 # Device call (run tool): command "scripts/gpu-check.sh run", carry [".gpu-check"], timeout_s 540.
+# SQ_PARTS="check:100 gemm:150" runs only those GpuBench parts (name:time limit in seconds).
 # SQ_SKIP_HF_REFERENCE=1 skips the transformers reference logits (committed already).
 # The GpuBench parts run one JVM each (check, gemm, e2e), each under a time limit, so one failure hides nothing.
 # Exit status: GpuBench's (0 all checks passed, 1 a check failed, 2 no CUDA device).
@@ -82,7 +83,7 @@ run() {
   local jvm=("$java" --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Xmx32g -cp "$cp"
              com.seedsq.engine.cuda.GpuBench --out "$out")
   local status=0 part limit rc
-  for part in check:100 gemm:150 e2e:90; do
+  for part in ${SQ_PARTS:-check:100 gemm:150 e2e:90}; do
     limit=${part#*:}; part=${part%%:*}
     echo "== GpuBench --parts $part (limit ${limit}s)" | tee -a "$out/gpu-bench.log"
     timeout "$limit" "${jvm[@]}" --parts "$part" 2>&1 | tee -a "$out/gpu-bench.log"

@@ -58,6 +58,9 @@ SQ_GEMM_TILES(s)
 SQ_GEMM_TILES(m)
 SQ_GEMM_TILES(l)
 SQ_GEMM_TILES(k)
+SQ_GEMM_TILES(x)
+SQ_GEMM_TILES(n)
+SQ_GEMM_TILES(q)
 
 // The skinny tile "v" (sq_gemv.cuh): same signature and outputs, CUDA cores, for decode-sized M.
 #define SQ_GEMV_KERNEL(NAME, INT8, OUT)                                                                           \

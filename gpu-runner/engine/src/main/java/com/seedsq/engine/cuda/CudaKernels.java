@@ -157,6 +157,10 @@ public final class CudaKernels implements AutoCloseable {
         if (bias != null) {
             need(bias, plan.n() * 4L, "bias");
         }
+        if (plan.tile().sharedBytes() > device.info().maxSharedPerBlockOptin()) {
+            throw new IllegalArgumentException("tile " + plan.tile() + " needs " + plan.tile().sharedBytes()
+                    + " bytes of shared memory; this device allows " + device.info().maxSharedPerBlockOptin());
+        }
         CUfunction f = function(name);
         if (plan.tile().sharedBytes() > 48 * 1024 && sharedMemoryRaised.add(name)) {
             device.allowSharedMemory(f, plan.tile().sharedBytes()); // once per kernel: above 48 KiB needs opting in

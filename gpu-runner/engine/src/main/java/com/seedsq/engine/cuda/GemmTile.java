@@ -24,6 +24,12 @@ public enum GemmTile {
      * shape with M ≥ 512 (INT8 by 5-19 %); a 128×256 tile with 64×64 warp tiles was slower than both and dropped.
      */
     DEEP("k", 128, 128, 2, 4, 2, 128),
+    /** DEEP with a third stage: 111 KiB of shared memory, so sm_80 and sm_90 only (candidate, timed by GpuBench). */
+    DEEP3("x", 128, 128, 2, 4, 3, 128),
+    /** 64×128 with 128-byte K stages, 3 stages (candidate for mid-size M). */
+    HALF("n", 64, 128, 2, 2, 3, 128),
+    /** MEDIUM with 128-byte K stages, 3 stages (candidate for mid-size M). */
+    MEDIUM_DEEP("q", 64, 64, 2, 2, 3, 128),
     /**
      * Decode (M ≤ 8): no tensor cores and no shared memory ({@code sq_gemv.cuh}): one warp per output column streams
      * its weight row with 16-byte loads, 8 token rows per block, dp4a (INT8) or FP32 FMA (FP16). bm = rows per block,
@@ -97,6 +103,11 @@ public enum GemmTile {
         return kStageBytes;
     }
 
+    /** Whether a device with this much opt-in shared memory per block can run the tile. */
+    public boolean fits(int sharedOptinBytes) {
+        return sharedBytes() <= sharedOptinBytes;
+    }
+
     /** Bytes between shared-memory rows of a stage. */
     public int sharedRowBytes() {
         return kStageBytes + SMEM_ROW_PAD;
@@ -118,7 +129,7 @@ public enum GemmTile {
                 return t;
             }
         }
-        throw new IllegalArgumentException("no GEMM tile " + s + " (small|medium|large|deep|gemv)");
+        throw new IllegalArgumentException("no GEMM tile " + s + " (" + java.util.Arrays.stream(values()).map(t -> t.suffix).toList() + ")");
     }
 
     @Override

@@ -282,6 +282,9 @@ public final class GpuBench {
             float[] wantF = new float[m * n];
             cpu.multiply(a, w, bias, wantF);
             for (GemmTile t : GemmTile.values()) {
+                if (!t.fits(dev.info().maxSharedPerBlockOptin())) {
+                    continue;
+                }
                 try (CudaInt8Gemm g = new CudaInt8Gemm(k, t)) {
                     int[] got = new int[m * n];
                     g.multiplyInt32(a, w, got);
@@ -327,6 +330,9 @@ public final class GpuBench {
                 }
             }
             for (GemmTile t : GemmTile.values()) {
+                if (!t.fits(dev.info().maxSharedPerBlockOptin())) {
+                    continue;
+                }
                 GemmPlan plan = GemmPlan.of(m, n, kk, GemmPrecision.FP16, t);
                 try (DeviceBuffer da = dev.upload(padHalves(ah, m, kk, plan.kPadded()));
                      DeviceBuffer dw = dev.upload(padHalves(wh, n, kk, plan.kPadded()));
@@ -611,19 +617,27 @@ public final class GpuBench {
                  DeviceBuffer q = dev.allocate((long) maxM * p8.kPadded());
                  DeviceBuffer qs = dev.allocate(4L * maxM)) {
                 for (int m : ms) {
-                    List<Timed> t8 = new ArrayList<>(), t16 = new ArrayList<>();
+                    java.util.Map<GemmTile, Timed> t8 = new java.util.EnumMap<>(GemmTile.class);
+                    java.util.Map<GemmTile, Timed> t16 = new java.util.EnumMap<>(GemmTile.class);
                     for (GemmTile tile : GemmTile.values()) {
+                        if (!tile.fits(dev.info().maxSharedPerBlockOptin())) {
+                            continue;
+                        }
                         GemmPlan g8 = GemmPlan.of(m, n, kk, GemmPrecision.INT8, tile);
                         GemmPlan g16 = GemmPlan.of(m, n, kk, GemmPrecision.FP16, tile);
-                        t8.add(new Timed(tile, time(() -> k.gemm(g8, GemmOutput.FP16, da8, dw8, c, aScale, true,
+                        t8.put(tile, new Timed(tile, time(() -> k.gemm(g8, GemmOutput.FP16, da8, dw8, c, aScale, true,
                                 wScale, true, null))));
-                        t16.add(new Timed(tile, time(() -> k.gemm(g16, GemmOutput.FP16, da16, dw16, c, null, false,
+                        t16.put(tile, new Timed(tile, time(() -> k.gemm(g16, GemmOutput.FP16, da16, dw16, c, null, false,
                                 null, false, null))));
                     }
                     GemmTile auto = GemmPlan.chooseTile(m, n, sms);
-                    Timed a8t = t8.get(auto.ordinal()), a16t = t16.get(auto.ordinal());
-                    Timed b8 = t8.stream().min((x, y) -> Double.compare(x.ms, y.ms)).orElseThrow();
-                    Timed b16 = t16.stream().min((x, y) -> Double.compare(x.ms, y.ms)).orElseThrow();
+                    Timed a8t = t8.get(auto), a16t = t16.get(auto);
+                    Timed b8 = t8.values().stream().min((x, y) -> Double.compare(x.ms, y.ms)).orElseThrow();
+                    Timed b16 = t16.values().stream().min((x, y) -> Double.compare(x.ms, y.ms)).orElseThrow();
+                    StringBuilder every = new StringBuilder("every tile, M=" + m + " N=" + n + " K=" + kk + ":");
+                    t8.forEach((tile, t) -> every.append(String.format(Locale.ROOT, " %s INT8 %.4f FP16 %.4f;",
+                            tile.suffix(), t.ms, t16.get(tile).ms)));
+                    out.println(every); // the log only: what the tile choice is tuned from
                     double quant = time(() -> k.quantizePerToken(da16, true, null, q, qs, m, kk, p8.kPadded()));
                     boolean exact = sampledExact(GemmPlan.of(m, n, kk, GemmPrecision.INT8, auto), da8, dw8, c, a8, w8);
                     if (!exact) {

@@ -20,8 +20,10 @@ class CudaGemmPlanTest {
             assertEquals(0, t.warpTileM() % GemmTile.MMA_M, t + " warp tile M");
             assertEquals(0, t.warpTileN() % GemmTile.MMA_N, t + " warp tile N");
             assertTrue(t.threads() <= Launch.MAX_THREADS);
-            // must fit the smallest opt-in shared memory of the targets (sm_86/sm_89: 99 KiB per block)
-            assertTrue(t.sharedBytes() <= 99 * 1024, t + " needs " + t.sharedBytes());
+            // every tile but DEEP3 fits the smallest opt-in shared memory of the targets (sm_86/sm_89: 99 KiB per
+            // block); DEEP3 fits sm_80's 163 KiB and sm_90's 227 KiB, and GemmPlan/CudaKernels check the device
+            assertTrue(t.fits(t == GemmTile.DEEP3 ? 163 * 1024 : 99 * 1024), t + " needs " + t.sharedBytes());
+            assertEquals(t != GemmTile.DEEP3, t.fits(99 * 1024), t + " needs " + t.sharedBytes());
             // whole 16-byte chunks per row and stage, and K padding a whole number of chunks
             assertEquals(0, t.sharedRowBytes() % 16);
             assertEquals(0, t.kStageBytes() % GemmTile.K_TILE_BYTES);
