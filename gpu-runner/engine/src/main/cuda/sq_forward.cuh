@@ -4,19 +4,47 @@
 #pragma once
 
 #include "sq_common.cuh"
+#include "sq_quantize.cuh"
+
+// 1 / sqrt(mean(x^2) + eps) of one row, summed in the same order by every norm kernel (grid = rows, block = 256).
+__device__ __forceinline__ float sq_rms_inverse(const __half* row, int dim, float eps) {
+    float ss = 0.f;
+    for (int i = threadIdx.x; i < dim; i += blockDim.x) {
+        float v = __half2float(row[i]);
+        ss += v * v;
+    }
+    ss = sq_block_sum(ss);
+    return rsqrtf(ss / dim + eps);
+}
+
+__device__ __forceinline__ __half sq_rms_out(const __half* row, const __half* weight, int i, float inv) {
+    return __float2half_rn(__half2float(weight[i]) * (inv * __half2float(row[i])));
+}
 
 // grid = rows, block = 256. out = weight * (x / sqrt(mean(x^2) + eps)).
 __device__ void sq_rmsnorm(__half* out, const __half* x, const __half* weight, int dim, float eps) {
     const size_t o = (size_t)blockIdx.x * dim;
-    float ss = 0.f;
-    for (int i = threadIdx.x; i < dim; i += blockDim.x) {
-        float v = __half2float(x[o + i]);
-        ss += v * v;
-    }
-    ss = sq_block_sum(ss);
-    const float inv = rsqrtf(ss / dim + eps);
+    const float inv = sq_rms_inverse(x + o, dim, eps);
+    for (int i = threadIdx.x; i < dim; i += blockDim.x) out[o + i] = sq_rms_out(x + o, weight, i, inv);
+}
+
+// RMSNorm straight into per-token INT8 codes, for the W8A8 linears that follow a norm: the FP16 norm output of
+// sq_rmsnorm, quantized exactly as sq_quantize_per_token quantizes it, without a round trip through memory (the row
+// is re-read from L1/L2 instead). grid = rows, block = 256; q rows of stride ldq, pad columns zeroed.
+__device__ void sq_rmsnorm_quantize(const __half* x, const __half* weight, const float* inputScale, int8_t* q,
+                                    float* scales, int dim, int ldq, float eps) {
+    const size_t o = (size_t)blockIdx.x * dim;
+    const float inv = sq_rms_inverse(x + o, dim, eps);
+    float m = 0.f;
     for (int i = threadIdx.x; i < dim; i += blockDim.x)
-        out[o + i] = __float2half_rn(__half2float(weight[i]) * (inv * __half2float(x[o + i])));
+        m = fmaxf(m, fabsf(sq_smoothed(__half2float(sq_rms_out(x + o, weight, i, inv)), inputScale, i)));
+    m = sq_block_max(m);
+    const float s = sq_scale_of(m);
+    if (threadIdx.x == 0) scales[blockIdx.x] = s;
+    int8_t* out = q + (size_t)blockIdx.x * ldq;
+    for (int c = threadIdx.x; c < ldq; c += blockDim.x)
+        out[c] = c < dim ? sq_quantize_one(sq_smoothed(__half2float(sq_rms_out(x + o, weight, c, inv)), inputScale, c), s)
+                         : 0;
 }
 
 // One thread per (row, head, pair). x is [m, rowStride] holding `heads` heads of headDim; row r is at position

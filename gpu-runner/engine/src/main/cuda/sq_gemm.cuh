@@ -199,14 +199,9 @@ __device__ void sq_gemm(const uint8_t* __restrict__ A, const uint8_t* __restrict
 }
 
 // Tile configurations; GemmTile in the Java host code must list the same numbers. Shared memory per block is
-// STAGES * (BM + BN) * (BK + 16) bytes; above 99 KiB (the opt-in limit of sm_86/sm_89) a tile runs only where the
-// device allows it (GemmPlan checks).
+// STAGES * (BM + BN) * (BK + 16) bytes, at most 99 KiB (the opt-in limit of sm_86/sm_89). Chosen from 8 candidates
+// timed on an H200 (docs/gpu-results.md): 128-byte K stages beat 64-byte ones for both block sizes.
 //              name   BM   BN  WARPS_M WARPS_N STAGES BK
 #define SQ_TILE_s   16,  32,  1, 4, 4,  64
-#define SQ_TILE_m   64,  64,  2, 2, 4,  64
-#define SQ_TILE_l  128, 128,  2, 4, 3,  64
-#define SQ_TILE_k  128, 128,  2, 4, 2, 128
-// candidates measured by GpuBench (x needs 111 KiB of shared memory: sm_80 and sm_90 only)
-#define SQ_TILE_x  128, 128,  2, 4, 3, 128
-#define SQ_TILE_n   64, 128,  2, 2, 3, 128
-#define SQ_TILE_q   64,  64,  2, 2, 3, 128
+#define SQ_TILE_m   64,  64,  2, 2, 3, 128
+#define SQ_TILE_l  128, 128,  2, 4, 2, 128

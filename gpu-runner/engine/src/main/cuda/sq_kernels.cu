@@ -57,10 +57,6 @@ constexpr int sq_tile_min_blocks(int bm, int bn, int, int, int, int) { return bm
 SQ_GEMM_TILES(s)
 SQ_GEMM_TILES(m)
 SQ_GEMM_TILES(l)
-SQ_GEMM_TILES(k)
-SQ_GEMM_TILES(x)
-SQ_GEMM_TILES(n)
-SQ_GEMM_TILES(q)
 
 // The skinny tile "v" (sq_gemv.cuh): same signature and outputs, CUDA cores, for decode-sized M.
 #define SQ_GEMV_KERNEL(NAME, INT8, OUT)                                                                           \
@@ -80,6 +76,10 @@ SQ_GEMV_KERNEL(sq_gemm_f16_f16_v, false, SQ_OUT_F16)
 
 extern "C" __global__ void sq_rmsnorm_f16(__half* out, const __half* x, const __half* weight, int dim, float eps) {
     sq_rmsnorm(out, x, weight, dim, eps);
+}
+extern "C" __global__ void sq_rmsnorm_quantize_f16(const __half* x, const __half* weight, const float* inputScale,
+                                                   int8_t* q, float* scales, int dim, int ldq, float eps) {
+    sq_rmsnorm_quantize(x, weight, inputScale, q, scales, dim, ldq, eps);
 }
 extern "C" __global__ void sq_rope_f16(__half* x, int m, int rowStride, int heads, int headDim, int startPos,
                                        float theta, int interleaved) {

@@ -53,7 +53,7 @@ public final class CudaKernels implements AutoCloseable {
                 }
             }
         }
-        names.addAll(List.of("sq_rmsnorm_f16", "sq_rope_f16", "sq_softmax_f16", "sq_attention_f16",
+        names.addAll(List.of("sq_rmsnorm_f16", "sq_rmsnorm_quantize_f16", "sq_rope_f16", "sq_softmax_f16", "sq_attention_f16",
                 "sq_attention_tiled_f16", "sq_attention_decode_f16", "sq_attention_flash64_f16",
                 "sq_attention_flash128_f16", "sq_swiglu_f16",
                 "sq_silu_f16", "sq_gelu_tanh_f16", "sq_add_f16", "sq_f32_to_f16", "sq_f16_to_f32"));
@@ -177,6 +177,20 @@ public final class CudaKernels implements AutoCloseable {
         need(out, 2L * rows * dim, "out");
         need(weight, 2L * dim, "weight");
         launch("sq_rmsnorm_f16", Launch.perRow(rows), p(out), p(x), p(weight), i(dim), f(eps));
+    }
+
+    /**
+     * RMSNorm of {@code x} [rows, dim] straight into per-token INT8 codes [rows, ldq] and scales [rows]: the same
+     * codes and scales as {@link #rmsnorm} followed by {@link #quantizePerToken} (bit for bit), one pass fewer.
+     */
+    public void rmsnormQuantizePerToken(DeviceBuffer x, DeviceBuffer weight, DeviceBuffer inputScale, DeviceBuffer q,
+                                        DeviceBuffer scales, int rows, int dim, int ldq, float eps) {
+        need(x, 2L * rows * dim, "x");
+        need(weight, 2L * dim, "weight");
+        checkQuant(x, true, inputScale, q, rows, dim, ldq);
+        need(scales, 4L * rows, "per-token scales");
+        launch("sq_rmsnorm_quantize_f16", Launch.perRow(rows), p(x), p(weight), p(inputScale), p(q), p(scales),
+                i(dim), i(ldq), f(eps));
     }
 
     public void rope(DeviceBuffer x, int rows, int rowStride, int heads, int headDim, int startPos, float theta,

@@ -156,7 +156,7 @@ public final class CudaLlama implements AutoCloseable {
         names.add("sq_add_f16");
         if (level != null) {
             names.add(switch (level.activations()) {
-                case TOKEN -> "sq_quantize_per_token_f16";
+                case TOKEN -> "sq_rmsnorm_quantize_f16+sq_quantize_per_token_f16";
                 default -> level.staticScale() ? "sq_quantize_with_scale_f16" : "sq_absmax_f16+sq_quantize_with_scale_f16";
             });
         }
@@ -210,16 +210,14 @@ public final class CudaLlama implements AutoCloseable {
             Layer w = layers[l];
             DeviceBuffer kc = kCache.slice(l * layerKv, layerKv), vc = vCache.slice(l * layerKv, layerKv);
             DeviceBuffer kNew = kc.slice(2L * start * kvd, 2L * t * kvd), vNew = vc.slice(2L * start * kvd, 2L * t * kvd);
-            k.rmsnorm(h, x, w.attnNorm(), t, d, c.normEps());
-            linears(h, t, List.of(w.q(), w.k(), w.v()), List.of(q, kNew, vNew));
+            normedLinears(w.attnNorm(), t, List.of(w.q(), w.k(), w.v()), List.of(q, kNew, vNew));
             k.rope(q, t, qd, c.heads(), c.headDim(), start, c.ropeTheta(), interleaved);
             k.rope(kNew, t, kvd, c.kvHeads(), c.headDim(), start, c.ropeTheta(), interleaved);
             k.attention(attn, q, kc, vc, t, start, c.heads(), c.kvHeads(), c.headDim(), qd, kvd,
                     (float) (1 / Math.sqrt(c.headDim())));
             linears(attn, t, List.of(w.o()), List.of(tmp));
             k.add(x, tmp, (long) t * d);
-            k.rmsnorm(h, x, w.ffnNorm(), t, d, c.normEps());
-            linears(h, t, List.of(w.gate(), w.up()), List.of(gate, up));
+            normedLinears(w.ffnNorm(), t, List.of(w.gate(), w.up()), List.of(gate, up));
             k.swiglu(gate, up, (long) t * ff);
             linears(gate, t, List.of(w.down()), List.of(tmp));
             k.add(x, tmp, (long) t * d);
@@ -229,6 +227,27 @@ public final class CudaLlama implements AutoCloseable {
         DeviceBuffer last = x.slice(2L * (t - 1) * d, 2L * d);
         k.rmsnorm(h, last, finalNorm, 1, d, c.normEps());
         gemmFp16(lmHead, h, 1, logits, GemmOutput.FP32);
+    }
+
+    /**
+     * RMSNorm of the residual stream, then linears that read it. With per-token activation scales the norm writes
+     * INT8 codes directly (one kernel instead of norm + quantization, the same codes); otherwise it writes FP16 into
+     * {@code h} for {@link #linears}.
+     */
+    private void normedLinears(DeviceBuffer norm, int t, List<Linear> ls, List<DeviceBuffer> outs) {
+        if (level == null || level.activations() != Granularity.TOKEN) {
+            k.rmsnorm(h, x, norm, t, c.hiddenSize(), c.normEps());
+            linears(h, t, ls, outs);
+            return;
+        }
+        Linear first = ls.get(0);
+        k.rmsnormQuantizePerToken(x, norm, first.inputScale(), codes, aScale, t, c.hiddenSize(),
+                plan(first, t).kPadded(), c.normEps());
+        for (int i = 0; i < ls.size(); i++) {
+            Linear l = ls.get(i);
+            k.gemm(plan(l, t), GemmOutput.FP16, codes, l.weight(), outs.get(i), aScale, true, l.wScale(),
+                    l.wPerRow(), null);
+        }
     }
 
     /**

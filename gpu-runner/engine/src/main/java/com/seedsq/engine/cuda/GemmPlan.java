@@ -7,10 +7,9 @@ package com.seedsq.engine.cuda;
  *
  * <p>Tile choice ({@link #chooseTile}): M ≤ {@value #GEMV_MAX_M} takes the CUDA-core GEMV (decode is a weight
  * stream, and GpuBench times the GEMV against every tensor-core tile: see docs/gpu-results.md), M ≤ 16 the skinny
- * tensor-core tile (narrow blocks put every SM on the stream); otherwise the deep 128×128 tile when it gives at
- * least half as many blocks as there are SMs, else the medium tile, so a 128×4096 product runs on 128 blocks instead
- * of 32. These thresholds come from GpuBench's grid on an H200 (docs/gpu-results.md): the auto choice was the
- * fastest tile, or within 10 % of it, on every shape measured.
+ * tensor-core tile (narrow blocks put every SM on the stream); otherwise the 128×128 tile when it gives at least
+ * 90 % as many blocks as there are SMs, else the 64×64 tile, so a 128×4096 product runs on 128 blocks instead of 32.
+ * The rule comes from GpuBench's grid of 8 candidate tiles on an H200 (docs/gpu-results.md).
  */
 public record GemmPlan(int m, int n, int k, GemmPrecision precision, GemmTile tile, int kPadded, int mPadded,
                        int nPadded) {
@@ -54,7 +53,7 @@ public record GemmPlan(int m, int n, int k, GemmPrecision precision, GemmTile ti
         if (m <= 16) {
             return GemmTile.SMALL;
         }
-        return 2 * blocks(m, n, GemmTile.DEEP) >= smCount ? GemmTile.DEEP : GemmTile.MEDIUM;
+        return 10 * blocks(m, n, GemmTile.LARGE) >= 9L * smCount ? GemmTile.LARGE : GemmTile.MEDIUM;
     }
 
     static long blocks(int m, int n, GemmTile t) {

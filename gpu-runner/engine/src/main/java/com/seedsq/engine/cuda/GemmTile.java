@@ -13,23 +13,12 @@ import java.util.Locale;
  * tile; a 128-byte stage zero-fills what lies past K.
  */
 public enum GemmTile {
-    /** Decode and other skinny products (M ≤ 16): many narrow blocks so every SM streams weights. */
+    /** Decode batches and other skinny products (9 ≤ M ≤ 16): many narrow blocks so every SM streams weights. */
     SMALL("s", 16, 32, 1, 4, 4, 64),
-    /** Mid-size M, or when LARGE would leave SMs idle. */
-    MEDIUM("m", 64, 64, 2, 2, 4, 64),
-    /** Prefill-sized products: the most reuse per byte loaded. */
-    LARGE("l", 128, 128, 2, 4, 3, 64),
-    /**
-     * LARGE with 128-byte K stages: half the barriers per K, double-buffered. On an H200 it beat LARGE on every
-     * shape with M ≥ 512 (INT8 by 5-19 %); a 128×256 tile with 64×64 warp tiles was slower than both and dropped.
-     */
-    DEEP("k", 128, 128, 2, 4, 2, 128),
-    /** DEEP with a third stage: 111 KiB of shared memory, so sm_80 and sm_90 only (candidate, timed by GpuBench). */
-    DEEP3("x", 128, 128, 2, 4, 3, 128),
-    /** 64×128 with 128-byte K stages, 3 stages (candidate for mid-size M). */
-    HALF("n", 64, 128, 2, 2, 3, 128),
-    /** MEDIUM with 128-byte K stages, 3 stages (candidate for mid-size M). */
-    MEDIUM_DEEP("q", 64, 64, 2, 2, 3, 128),
+    /** Mid-size products, or large ones with too few 128×128 blocks to fill the SMs. */
+    MEDIUM("m", 64, 64, 2, 2, 3, 128),
+    /** Prefill-sized products: the most reuse per byte loaded, double-buffered 128-byte K stages. */
+    LARGE("l", 128, 128, 2, 4, 2, 128),
     /**
      * Decode (M ≤ 8): no tensor cores and no shared memory ({@code sq_gemv.cuh}): one warp per output column streams
      * its weight row with 16-byte loads, 8 token rows per block, dp4a (INT8) or FP32 FMA (FP16). bm = rows per block,

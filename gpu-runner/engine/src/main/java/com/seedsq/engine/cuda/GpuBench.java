@@ -113,6 +113,7 @@ public final class GpuBench {
             line("## Correctness");
             line("");
             section("quantization", this::checkQuantize);
+            section("RMSNorm + quantization", this::checkNormQuantize);
             section("INT8 GEMM", this::checkInt8Gemm);
             section("FP16 GEMM", this::checkFp16Gemm);
             section("forward helpers", this::checkForward);
@@ -241,6 +242,36 @@ public final class GpuBench {
                     compareQuant(q, sc, rows, cols, ld, Int8Quantizer.activationsStatic(xRef, rows, cols, staticScale, is),
                             "quantize per-tensor static, " + what);
                 }
+            }
+        }
+    }
+
+    /** The fused RMSNorm + per-token quantization gives the codes and scales of RMSNorm, then quantization. */
+    private void checkNormQuantize() {
+        int rows = 37, dim = 1000, ld = 1024;
+        short[] xh = halves((long) rows * dim, 1), wh = halves(dim, 1);
+        float[] inScale = positive(dim, 0.2f, 3f);
+        for (float[] is : new float[][]{null, inScale}) {
+            try (DeviceBuffer dx = dev.upload(xh); DeviceBuffer dw = dev.upload(wh);
+                 DeviceBuffer dis = is == null ? null : dev.upload(is); DeviceBuffer h = dev.allocate(2L * rows * dim);
+                 DeviceBuffer q1 = dev.allocate((long) rows * ld); DeviceBuffer s1 = dev.allocate(4L * rows);
+                 DeviceBuffer q2 = dev.allocate((long) rows * ld); DeviceBuffer s2 = dev.allocate(4L * rows)) {
+                k.rmsnorm(h, dx, dw, rows, dim, 1e-5f);
+                k.quantizePerToken(h, true, dis, q1, s1, rows, dim, ld);
+                k.rmsnormQuantizePerToken(dx, dw, dis, q2, s2, rows, dim, ld, 1e-5f);
+                byte[] c1 = new byte[rows * ld], c2 = new byte[rows * ld];
+                float[] sc1 = new float[rows], sc2 = new float[rows];
+                dev.download(q1, c1);
+                dev.download(q2, c2);
+                dev.download(s1, sc1);
+                dev.download(s2, sc2);
+                int bad = 0;
+                for (int i = 0; i < c1.length; i++) {
+                    bad += c1[i] != c2[i] ? 1 : 0;
+                }
+                boolean same = java.util.Arrays.equals(sc1, sc2);
+                check(bad == 0 && same, "RMSNorm fused with per-token quantization" + (is == null ? "" : ", input scale")
+                        + ": " + bad + " codes differ from norm-then-quantize, scales " + (same ? "equal" : "DIFFER"));
             }
         }
     }
@@ -689,8 +720,9 @@ public final class GpuBench {
             line("");
             line("dim 4096, 32 heads of 128, FFN 11008 (SwiGLU), " + s.layers + " layers sharing one layer's weights "
                     + "(7B's weights do not fit L2 either way), no embedding or LM head. W8A8: every linear is a per-token "
-                    + "quantization of its FP16 input plus an INT8 GEMM with per-channel weight scales and FP16 output; "
-                    + "norms, RoPE, attention and SwiGLU are the same FP16 kernels in both. \"launched\": every kernel "
+                    + "quantization of its FP16 input (fused into the RMSNorm where one precedes it) plus an INT8 GEMM with "
+                    + "per-channel weight scales and FP16 output; RoPE, attention and SwiGLU are the same FP16 kernels "
+                    + "in both. \"launched\": every kernel "
                     + "launched from Java (" + s.launchesPerLayer(false) + " launches per layer in FP16, "
                     + s.launchesPerLayer(true) + " in W8A8); \"graph\": the same forward captured once as a CUDA graph "
                     + "and replayed.");
@@ -760,15 +792,13 @@ public final class GpuBench {
             sum[1] += b;
             line(String.format(Locale.ROOT, "| %s | %.4f | %.4f |", name, a, b));
         };
-        row.accept("2 RMSNorms", int8 -> () -> {
-            k.rmsnorm(s.h, s.x, s.normW, t, LlamaStack.DIM, 1e-5f);
-            k.rmsnorm(s.h, s.x, s.normW, t, LlamaStack.DIM, 1e-5f);
+        row.accept("2 RMSNorms (W8A8: fused with the quantization of their output)", int8 -> () -> {
+            s.norm(int8, t);
+            s.norm(int8, t);
         });
-        row.accept("activation quantization (W8A8: 4 per layer)", int8 -> () -> {
+        row.accept("activation quantization (W8A8: before o and down)", int8 -> () -> {
             if (int8) {
-                for (int i = 0; i < 3; i++) { // before q/k/v, o, gate/up (K = 4096), then down (K = 11008)
-                    s.quantize(0, s.h, t);
-                }
+                s.quantize(0, s.attn, t);
                 s.quantize(6, s.g, t);
             }
         });
@@ -865,7 +895,7 @@ public final class GpuBench {
         }
 
         int launchesPerLayer(boolean int8) {
-            return 15 + (int8 ? 4 : 0); // 2 norms, 7 GEMMs, 2 RoPEs, attention, SwiGLU, 2 adds (+ 4 quantizations)
+            return 15 + (int8 ? 2 : 0); // 2 norms, 7 GEMMs, 2 RoPEs, attention, SwiGLU, 2 adds (+ 2 quantizations)
         }
 
         void quantize(int i, DeviceBuffer in, int t) {
@@ -879,11 +909,21 @@ public final class GpuBench {
                     (float) (1 / Math.sqrt(HEAD_DIM)), kernel);
         }
 
+        /** RMSNorm of x: into h in FP16, or (W8A8) straight into the INT8 codes the next linears read. */
+        void norm(boolean int8, int t) {
+            if (int8) {
+                int ld = GemmPlan.of(t, DIM, DIM, GemmPrecision.INT8, GemmTile.LARGE).kPadded();
+                k.rmsnormQuantizePerToken(x, normW, null, q8, qScale, t, DIM, ld, 1e-5f);
+            } else {
+                k.rmsnorm(h, x, normW, t, DIM, 1e-5f);
+            }
+        }
+
         void forward(boolean int8, int t, int start) {
             long kvOff = 2L * start * DIM, kvLen = 2L * t * DIM;
             for (int l = 0; l < layers; l++) {
-                k.rmsnorm(h, x, normW, t, DIM, 1e-5f);
-                linear(int8, 0, h, q, t, true);
+                norm(int8, t);
+                linear(int8, 0, h, q, t, false);
                 linear(int8, 1, h, kCache.slice(kvOff, kvLen), t, false);
                 linear(int8, 2, h, vCache.slice(kvOff, kvLen), t, false);
                 k.rope(q, t, DIM, HEADS, HEAD_DIM, start, 10000f, false);
@@ -891,8 +931,8 @@ public final class GpuBench {
                 attention(t, start, CudaKernels.attentionKernel(t, start, HEAD_DIM, DIM, DIM));
                 linear(int8, 3, attn, o, t, true);
                 k.add(x, o, (long) t * DIM);
-                k.rmsnorm(h, x, normW, t, DIM, 1e-5f);
-                linear(int8, 4, h, g, t, true);
+                norm(int8, t);
+                linear(int8, 4, h, g, t, false);
                 linear(int8, 5, h, u, t, false);
                 k.swiglu(g, u, (long) t * FFN);
                 linear(int8, 6, g, d, t, true);

@@ -20,16 +20,14 @@ class CudaGemmPlanTest {
             assertEquals(0, t.warpTileM() % GemmTile.MMA_M, t + " warp tile M");
             assertEquals(0, t.warpTileN() % GemmTile.MMA_N, t + " warp tile N");
             assertTrue(t.threads() <= Launch.MAX_THREADS);
-            // every tile but DEEP3 fits the smallest opt-in shared memory of the targets (sm_86/sm_89: 99 KiB per
-            // block); DEEP3 fits sm_80's 163 KiB and sm_90's 227 KiB, and GemmPlan/CudaKernels check the device
-            assertTrue(t.fits(t == GemmTile.DEEP3 ? 163 * 1024 : 99 * 1024), t + " needs " + t.sharedBytes());
-            assertEquals(t != GemmTile.DEEP3, t.fits(99 * 1024), t + " needs " + t.sharedBytes());
+            // must fit the smallest opt-in shared memory of the targets (sm_86/sm_89: 99 KiB per block)
+            assertTrue(t.fits(99 * 1024), t + " needs " + t.sharedBytes());
             // whole 16-byte chunks per row and stage, and K padding a whole number of chunks
             assertEquals(0, t.sharedRowBytes() % 16);
             assertEquals(0, t.kStageBytes() % GemmTile.K_TILE_BYTES);
         }
-        assertEquals(3 * (128 + 128) * 80, GemmTile.LARGE.sharedBytes());
-        assertEquals(2 * (128 + 128) * 144, GemmTile.DEEP.sharedBytes());
+        assertEquals(2 * (128 + 128) * 144, GemmTile.LARGE.sharedBytes());
+        assertEquals(3 * (64 + 64) * 144, GemmTile.MEDIUM.sharedBytes());
 
         assertEquals(256, GemmTile.LARGE.threads());
         assertEquals(64, GemmTile.LARGE.accumulatorsPerThread()); // 4 x 4 MMA tiles x 4
@@ -90,20 +88,19 @@ class CudaGemmPlanTest {
         assertEquals(GemmTile.SMALL, GemmPlan.chooseTile(9, 4096, 132));
         assertEquals(GemmTile.SMALL, GemmPlan.chooseTile(16, 4096, 132));
         assertEquals(GemmTile.MEDIUM, GemmPlan.chooseTile(17, 4096, 132));
-        // DEEP (128x128) when it gives at least half as many blocks as SMs, else MEDIUM (64x64)
-        assertEquals(GemmTile.MEDIUM, GemmPlan.chooseTile(128, 4096, 132));  // DEEP: 32 blocks
-        assertEquals(GemmTile.MEDIUM, GemmPlan.chooseTile(128, 8192, 132));  // 64 < 66
-        assertEquals(GemmTile.DEEP, GemmPlan.chooseTile(128, 11008, 132));   // 86 blocks
-        assertEquals(GemmTile.DEEP, GemmPlan.chooseTile(512, 4096, 132));    // 128 blocks
-        assertEquals(GemmTile.DEEP, GemmPlan.chooseTile(2048, 4096, 132));
-        assertEquals(GemmTile.MEDIUM, GemmPlan.chooseTile(128, 4096, 200)); // a bigger GPU wants more blocks
+        // LARGE (128x128) when it gives at least 90 % as many blocks as SMs, else MEDIUM (64x64)
+        assertEquals(GemmTile.MEDIUM, GemmPlan.chooseTile(128, 4096, 132));  // LARGE: 32 blocks
+        assertEquals(GemmTile.MEDIUM, GemmPlan.chooseTile(128, 11008, 132)); // 86 blocks
+        assertEquals(GemmTile.LARGE, GemmPlan.chooseTile(512, 4096, 132));   // 128 blocks
+        assertEquals(GemmTile.LARGE, GemmPlan.chooseTile(2048, 4096, 132));
+        assertEquals(GemmTile.MEDIUM, GemmPlan.chooseTile(512, 4096, 200)); // a bigger GPU wants more blocks
     }
 
     @Test
     void kernelNames() {
         GemmPlan p = GemmPlan.of(2048, 4096, 4096, GemmPrecision.INT8, 132);
-        assertEquals("sq_gemm_s8_f32_k", p.kernel(GemmOutput.FP32));
-        assertEquals("sq_gemm_s8_i32_k", p.kernel(GemmOutput.INT32));
+        assertEquals("sq_gemm_s8_f32_l", p.kernel(GemmOutput.FP32));
+        assertEquals("sq_gemm_s8_i32_l", p.kernel(GemmOutput.INT32));
         GemmPlan h = GemmPlan.of(1, 4096, 4096, GemmPrecision.FP16, 132);
         assertEquals("sq_gemm_f16_f16_v", h.kernel(GemmOutput.FP16)); // M = 1: the GEMV
         assertThrows(IllegalArgumentException.class, () -> h.kernel(GemmOutput.INT32));
