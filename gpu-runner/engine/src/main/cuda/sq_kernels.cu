@@ -111,6 +111,28 @@ extern "C" __global__ void sq_attention_flash128_f16(__half* out, const __half* 
                                                      int qStride, int kvStride, float scale) {
     sq_attention_flash<128>(out, q, kCache, vCache, T, startPos, heads, kvHeads, qStride, kvStride, scale);
 }
+// ---- decode steps replayed as a CUDA graph: the position comes from device memory (*pos), so one captured step
+// serves every position; K and V of the new token go through a staging row that sq_kv_append_f16 files at *pos. ----
+
+extern "C" __global__ void sq_rope_at_f16(__half* x, int m, int rowStride, int heads, int headDim, const int* pos,
+                                          float theta, int interleaved) {
+    sq_rope(x, m, rowStride, heads, headDim, *pos, theta, interleaved);
+}
+// dynamic shared memory sized for the largest position the graph will see: (maxPositions + 16 * headDim) floats
+extern "C" __global__ void sq_attention_decode_at_f16(__half* out, const __half* q, const __half* kCache,
+                                                      const __half* vCache, const int* pos, int heads, int kvHeads,
+                                                      int headDim, int qStride, int kvStride, float scale) {
+    sq_attention_decode(out, q, kCache, vCache, *pos, heads, kvHeads, headDim, qStride, kvStride, scale);
+}
+// grid = ceil(kvd / 256), block = 256: cache rows *pos of K and V = the staged rows.
+extern "C" __global__ void sq_kv_append_f16(__half* kCache, __half* vCache, const __half* kRow, const __half* vRow,
+                                            const int* pos, int kvd) {
+    const int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= kvd) return;
+    const size_t at = (size_t)(*pos) * kvd + i;
+    kCache[at] = kRow[i];
+    vCache[at] = vRow[i];
+}
 extern "C" __global__ void sq_swiglu_f16(__half* gate, const __half* up, long n) { sq_swiglu(gate, up, n); }
 extern "C" __global__ void sq_silu_f16(__half* x, long n) { sq_silu(x, n); }
 extern "C" __global__ void sq_gelu_tanh_f16(__half* x, long n) { sq_gelu_tanh(x, n); }

@@ -55,7 +55,8 @@ public final class CudaKernels implements AutoCloseable {
         }
         names.addAll(List.of("sq_rmsnorm_f16", "sq_rmsnorm_quantize_f16", "sq_rope_f16", "sq_softmax_f16", "sq_attention_f16",
                 "sq_attention_tiled_f16", "sq_attention_decode_f16", "sq_attention_flash64_f16",
-                "sq_attention_flash128_f16", "sq_swiglu_f16",
+                "sq_attention_flash128_f16", "sq_rope_at_f16", "sq_attention_decode_at_f16", "sq_kv_append_f16",
+                "sq_swiglu_f16",
                 "sq_silu_f16", "sq_gelu_tanh_f16", "sq_add_f16", "sq_f32_to_f16", "sq_f16_to_f32"));
         return List.copyOf(names);
     }
@@ -201,6 +202,50 @@ public final class CudaKernels implements AutoCloseable {
         need(x, 2L * rows * rowStride, "x");
         launch("sq_rope_f16", Launch.rope(rows, heads, headDim), p(x), i(rows), i(rowStride), i(heads), i(headDim),
                 i(startPos), f(theta), i(interleaved ? 1 : 0));
+    }
+
+    // ---- decode steps for CUDA graphs: the position is an int32 in device memory ----
+
+    /** {@link #rope} at the position {@code *pos}. */
+    public void ropeAt(DeviceBuffer x, int rows, int rowStride, int heads, int headDim, DeviceBuffer pos, float theta,
+                       boolean interleaved) {
+        if (heads * headDim > rowStride) {
+            throw new IllegalArgumentException(heads + " heads of " + headDim + " exceed the row stride " + rowStride);
+        }
+        need(x, 2L * rows * rowStride, "x");
+        need(pos, 4, "position");
+        launch("sq_rope_at_f16", Launch.rope(rows, heads, headDim), p(x), i(rows), i(rowStride), i(heads),
+                i(headDim), p(pos), f(theta), i(interleaved ? 1 : 0));
+    }
+
+    /**
+     * DECODE attention of one query at position {@code *pos} against cache positions 0..*pos, for every position
+     * below {@code maxPositions} (the shared memory is sized for it).
+     */
+    public void attentionDecodeAt(DeviceBuffer out, DeviceBuffer q, DeviceBuffer kCache, DeviceBuffer vCache,
+                                  DeviceBuffer pos, int maxPositions, int heads, int kvHeads, int headDim, int qStride,
+                                  int kvStride, float scale) {
+        if (!AttentionKernel.DECODE.accepts(1, maxPositions - 1, headDim, qStride, kvStride) || kvHeads < 1
+                || heads % kvHeads != 0) {
+            throw new IllegalArgumentException("DECODE attention does not take " + maxPositions + " positions of "
+                    + heads + " heads on " + kvHeads + " KV heads of " + headDim);
+        }
+        need(q, 2L * qStride, "q");
+        need(out, 2L * qStride, "out");
+        need(kCache, 2L * maxPositions * kvStride, "K cache");
+        need(vCache, 2L * maxPositions * kvStride, "V cache");
+        need(pos, 4, "position");
+        launch("sq_attention_decode_at_f16", Launch.attentionDecode(heads, maxPositions - 1, headDim), p(out), p(q),
+                p(kCache), p(vCache), p(pos), i(heads), i(kvHeads), i(headDim), i(qStride), i(kvStride), f(scale));
+    }
+
+    /** K and V cache rows {@code *pos} [kvd each] = {@code kRow}, {@code vRow}. */
+    public void kvAppend(DeviceBuffer kCache, DeviceBuffer vCache, DeviceBuffer kRow, DeviceBuffer vRow,
+                         DeviceBuffer pos, int kvd) {
+        need(kRow, 2L * kvd, "K row");
+        need(vRow, 2L * kvd, "V row");
+        need(pos, 4, "position");
+        launch("sq_kv_append_f16", Launch.elementwise(kvd), p(kCache), p(vCache), p(kRow), p(vRow), p(pos), i(kvd));
     }
 
     public void softmax(DeviceBuffer x, int rows, int len) {

@@ -30,6 +30,11 @@ import static com.seedsq.engine.model.TensorRole.*;
  * logits come down; norms, RoPE, attention and SwiGLU are the FP16 helpers of {@link CudaKernels} in both modes, so
  * the two differ exactly in the linears, which is what the latency report compares.
  *
+ * <p>Decode steps (one token) are captured once as a CUDA graph and replayed, with the position read from device
+ * memory: launched one by one from Java (about 15 µs of host time per kernel through JCuda), a 7B decode step of
+ * ~550 kernels was bound by the host and W8A8 could not show its faster GEMMs (docs/gpu-results.md). Prefill, which
+ * the GPU bounds, is launched directly. {@link #useGraphs} switches the graphs off (GpuBench compares the two).
+ *
  * <p>One sequence at a time with a KV cache of {@code capacity} positions, like {@code forward.Transformer}. Families
  * beyond LLaMA (biases, LayerNorm, other MLPs) are refused by {@link #unsupportedReason}, and the caller measures on
  * the CPU instead; growing this is a matter of the kernels the fatbin has, not of this class's structure.
@@ -58,6 +63,11 @@ public final class CudaLlama implements AutoCloseable {
     private final Linear lmHead;
     // activations, sized for `capacity` rows
     private final DeviceBuffer x, h, q, attn, tmp, gate, up, kCache, vCache, codes, aScale, logits, padScratch;
+    // decode graph: the step's position on the device, the new token's K and V rows before they join the cache
+    private final DeviceBuffer pos, kRow, vRow;
+    private final boolean graphable;
+    private boolean useGraphs = true;
+    private CudaDevice.CudaGraph decodeGraph;
     private final int maxK;
     private int length;
 
@@ -140,6 +150,10 @@ public final class CudaLlama implements AutoCloseable {
             logits = keep(dev.allocate(4L * c.vocabSize()));
             padScratch = keep(dev.allocate(2L * rows * maxK));
             dev.fill32(padScratch, 0, padScratch.bytes() / 4);
+            pos = keep(dev.allocate(4));
+            kRow = keep(dev.allocate(2L * kvd));
+            vRow = keep(dev.allocate(2L * kvd));
+            graphable = CudaKernels.AttentionKernel.DECODE.accepts(1, this.capacity - 1, c.headDim(), qd, kvd);
         } catch (RuntimeException | Error e) {
             close();
             throw e;
@@ -179,6 +193,19 @@ public final class CudaLlama implements AutoCloseable {
         return capacity;
     }
 
+    /**
+     * Whether decode steps replay a captured CUDA graph (the default, where the decode attention kernel takes the
+     * capacity: its scores must fit 48 KiB of shared memory) or launch every kernel from Java.
+     */
+    public void useGraphs(boolean on) {
+        useGraphs = on;
+    }
+
+    /** Whether the next decode step would replay the graph. */
+    public boolean graphs() {
+        return useGraphs && graphable;
+    }
+
     /** Starts a new sequence (the cache is overwritten from position 0). */
     public void reset() {
         length = 0;
@@ -203,6 +230,15 @@ public final class CudaLlama implements AutoCloseable {
         }
         dev.makeCurrent();
         upload(x, embedRows(tokens));
+        if (t == 1 && graphs()) {
+            dev.copyIn(pos, Pointer.to(new int[]{start}), 4);
+            if (decodeGraph == null) {
+                decodeGraph = dev.capture(this::decodeStep);
+            }
+            decodeGraph.launch();
+            length = start + 1;
+            return;
+        }
         int qd = c.qDim(), kvd = c.kvDim(), ff = c.intermediateSize();
         boolean interleaved = family.positions() == PositionKind.ROPE_INTERLEAVED;
         long layerKv = 2L * capacity * kvd;
@@ -226,6 +262,35 @@ public final class CudaLlama implements AutoCloseable {
         // only the last position's logits: norm its row, then one FP16 GEMM with FP32 output
         DeviceBuffer last = x.slice(2L * (t - 1) * d, 2L * d);
         k.rmsnorm(h, last, finalNorm, 1, d, c.normEps());
+        gemmFp16(lmHead, h, 1, logits, GemmOutput.FP32);
+    }
+
+    /**
+     * One token at the position {@code *pos} (device memory), as captured into the decode graph: the same kernels as
+     * {@link #enqueue} with one token, except that K and V are written to staging rows, rotated there and then filed
+     * into the cache at {@code *pos}, and RoPE and attention read the position from the device.
+     */
+    private void decodeStep() {
+        int d = c.hiddenSize(), qd = c.qDim(), kvd = c.kvDim(), ff = c.intermediateSize();
+        boolean interleaved = family.positions() == PositionKind.ROPE_INTERLEAVED;
+        long layerKv = 2L * capacity * kvd;
+        for (int l = 0; l < layers.length; l++) {
+            Layer w = layers[l];
+            DeviceBuffer kc = kCache.slice(l * layerKv, layerKv), vc = vCache.slice(l * layerKv, layerKv);
+            normedLinears(w.attnNorm(), 1, List.of(w.q(), w.k(), w.v()), List.of(q, kRow, vRow));
+            k.ropeAt(q, 1, qd, c.heads(), c.headDim(), pos, c.ropeTheta(), interleaved);
+            k.ropeAt(kRow, 1, kvd, c.kvHeads(), c.headDim(), pos, c.ropeTheta(), interleaved);
+            k.kvAppend(kc, vc, kRow, vRow, pos, kvd);
+            k.attentionDecodeAt(attn, q, kc, vc, pos, capacity, c.heads(), c.kvHeads(), c.headDim(), qd, kvd,
+                    (float) (1 / Math.sqrt(c.headDim())));
+            linears(attn, 1, List.of(w.o()), List.of(tmp));
+            k.add(x, tmp, d);
+            normedLinears(w.ffnNorm(), 1, List.of(w.gate(), w.up()), List.of(gate, up));
+            k.swiglu(gate, up, ff);
+            linears(gate, 1, List.of(w.down()), List.of(tmp));
+            k.add(x, tmp, d);
+        }
+        k.rmsnorm(h, x, finalNorm, 1, d, c.normEps());
         gemmFp16(lmHead, h, 1, logits, GemmOutput.FP32);
     }
 
@@ -374,6 +439,10 @@ public final class CudaLlama implements AutoCloseable {
 
     @Override
     public void close() {
+        if (decodeGraph != null) {
+            decodeGraph.close();
+            decodeGraph = null;
+        }
         for (DeviceBuffer b : owned) {
             b.close();
         }

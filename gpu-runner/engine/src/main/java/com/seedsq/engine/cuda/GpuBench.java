@@ -451,19 +451,40 @@ public final class GpuBench {
         var cache = cpu.newCache(64);
         float[] want = cpu.forward(cache, prompt, false);
         gpu.reset();
+        gpu.useGraphs(true);
         float[] got = gpu.forward(prompt);
         double worst = 0;
         boolean sameArgmax = true;
+        int[] steps = new int[8];
+        List<float[]> graphLogits = new ArrayList<>();
         for (int step = 0; step < 8; step++) {
             worst = Math.max(worst, maxAbsErr(got, want) / range(want));
             int next = argmax(want);
+            steps[step] = next;
             sameArgmax &= argmax(got) == next;
             want = cpu.forward(cache, new int[]{next}, false);
             got = gpu.forward(new int[]{next});
+            graphLogits.add(got);
         }
         check(worst < 0.03 && sameArgmax, String.format(Locale.ROOT,
-                "%s: prefill %d + 8 decode steps, max |Δ logit| / logit range %.2e, greedy tokens %s", what,
-                prompt.length, worst, sameArgmax ? "equal" : "DIFFER"));
+                "%s: prefill %d + 8 decode steps (graph: %b), max |Δ logit| / logit range %.2e, greedy tokens %s",
+                what, prompt.length, gpu.graphs(), worst, sameArgmax ? "equal" : "DIFFER"));
+        // the same steps launched kernel by kernel must give the same logits, bit for bit
+        gpu.reset();
+        gpu.useGraphs(false);
+        gpu.forward(prompt);
+        int differ = 0;
+        for (int step = 0; step < 8; step++) {
+            differ += java.util.Arrays.equals(gpu.forward(new int[]{steps[step]}), graphLogits.get(step)) ? 0 : 1;
+        }
+        check(differ == 0, what + ": decode replayed as a CUDA graph equals decode launched kernel by kernel ("
+                + differ + " of 8 steps differ)");
+        GpuLatency.Timing launched = GpuLatency.measure(gpu, prompt, 16, 5);
+        gpu.useGraphs(true);
+        GpuLatency.Timing graphed = GpuLatency.measure(gpu, prompt, 16, 5);
+        line(String.format(Locale.ROOT, "  (%s, GpuLatency on this 2-layer model: decode %.3f ms/token launched, %.3f "
+                + "as a graph; prefill %.3f ms)", what, launched.decodeMsPerToken(), graphed.decodeMsPerToken(),
+                graphed.prefillMs()));
     }
 
     private static double maxAbsErr(float[] got, float[] want) {
