@@ -9,24 +9,9 @@ import sys
 import torch
 import torch.nn.functional as F
 
+from torch_gemm_bench import time_ms  # the same timing as the GEMM reference (scripts/ is on sys.path)
+
 DIM, HEADS, HD, FFN, LAYERS, PROMPT = 4096, 32, 128, 11008, 32, 512
-
-
-def time_ms(fn):
-    for _ in range(3):
-        fn()
-    torch.cuda.synchronize()
-    a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    a.record(); fn(); b.record(); b.synchronize()
-    iters = int(max(3, min(1000, -(-30 // max(a.elapsed_time(b), 1e-3)))))
-    best = float("inf")
-    for _ in range(3):
-        a.record()
-        for _ in range(iters):
-            fn()
-        b.record(); b.synchronize()
-        best = min(best, a.elapsed_time(b) / iters)
-    return best
 
 
 def main():
