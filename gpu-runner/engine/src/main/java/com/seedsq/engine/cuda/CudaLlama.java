@@ -41,6 +41,8 @@ import static com.seedsq.engine.model.TensorRole.*;
  */
 public final class CudaLlama implements AutoCloseable {
 
+    private static final System.Logger LOG = System.getLogger(CudaLlama.class.getName());
+
     /** One linear on the device: FP16 weights [n, kPadded], or INT8 codes [n, kPadded] with its scales. */
     private record Linear(String name, int n, int k, DeviceBuffer weight, DeviceBuffer wScale, boolean wPerRow,
                           DeviceBuffer inputScale, DeviceBuffer staticScale) {
@@ -233,11 +235,20 @@ public final class CudaLlama implements AutoCloseable {
         if (t == 1 && graphs()) {
             dev.copyIn(pos, Pointer.to(new int[]{start}), 4);
             if (decodeGraph == null) {
-                decodeGraph = dev.capture(this::decodeStep);
+                try {
+                    decodeGraph = dev.capture(this::decodeStep);
+                } catch (jcuda.CudaException e) {
+                    // a driver that cannot capture some node: decode the slower way rather than fail the job
+                    LOG.log(System.Logger.Level.WARNING, "CUDA graph capture failed, decode steps are launched one "
+                            + "kernel at a time: " + e.getMessage());
+                    useGraphs = false;
+                }
             }
-            decodeGraph.launch();
-            length = start + 1;
-            return;
+            if (decodeGraph != null) {
+                decodeGraph.launch();
+                length = start + 1;
+                return;
+            }
         }
         int qd = c.qDim(), kvd = c.kvDim(), ff = c.intermediateSize();
         boolean interleaved = family.positions() == PositionKind.ROPE_INTERLEAVED;
