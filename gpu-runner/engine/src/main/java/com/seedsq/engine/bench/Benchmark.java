@@ -3,6 +3,7 @@ package com.seedsq.engine.bench;
 import com.seedsq.engine.forward.KvCache;
 import com.seedsq.engine.forward.Transformer;
 import com.seedsq.engine.kernel.Matrix;
+import com.seedsq.engine.kernel.OneDnnSgemm;
 import com.seedsq.engine.kernel.VectorKernels;
 import com.seedsq.engine.model.Families;
 import com.seedsq.engine.model.ModelConfig;
@@ -21,8 +22,10 @@ import java.util.Random;
  * java ... com.seedsq.engine.bench.Benchmark 1b [prompt]</pre>
  * Defaults: dim 1024, 4 layers, 8 heads (4 KV heads), FFN 2816, vocab 8192, prompt 256 tokens, 32 decode steps.
  * {@code 1b}: TinyLlama-1.1B's shape (dim 2048, 22 layers, 32 heads over 4 KV heads, FFN 5632, vocab 32000, 1.1 B
- * parameters; 4.4 GB off-heap in F32), prompt 128. The GEMM ceiling is printed next to oneDNN's {@code sgemm} on
- * the same shape when {@code libdnnl.so.2} is on the loader path.
+ * parameters; 4.4 GB off-heap in F32), prompt 128. The GEMM ceiling is oneDNN's {@code sgemm} on [256, dim] x
+ * [dim, dim]^T, measured in the same run when {@code libdnnl.so.2} is on the loader path: the better of one call on
+ * all threads (OpenMP) and the engine's own use of it (one call per 128-row weight chunk on our threads); each
+ * prefill is printed as a share of it. {@code -Dsq.sgemm=java} runs the model on the Java kernel.
  */
 public final class Benchmark {
 
@@ -42,10 +45,10 @@ public final class Benchmark {
             System.out.printf("machine: %d threads, %s; model: dim %d, %d layers, %d heads (%d kv), ffn %d, vocab %d,"
                             + " %.2f B parameters%n", k.threads(), System.getProperty("os.arch"), dim, layers, heads,
                     c.kvHeads(), ffn, c.vocabSize(), parameters(c) / 1e9);
-            gemmCeiling(k, dim);
+            double ceiling = gemmCeiling(k, dim);
             for (DType dt : new DType[]{DType.F32, DType.F16}) {
                 try (RandomWeights w = new RandomWeights(Families.LLAMA, c, dt, 42)) {
-                    model(k, Transformer.load(Families.LLAMA, c, w, k, null), dt, prompt, decode);
+                    model(k, Transformer.load(Families.LLAMA, c, w, k, null), dt, prompt, decode, ceiling);
                 }
             }
         }
@@ -59,10 +62,12 @@ public final class Benchmark {
     }
 
     /**
-     * Our matmul on a compute-bound shape (activations [256, K] x weights [N, K], in cache-friendly tiles), and
-     * oneDNN's sgemm on the same shape and data when the library is there.
+     * The FP32 GEMM on a compute-bound shape (activations [256, K] x weights [N, K], K = N = dim): the engine's
+     * matmul as configured ({@code -Dsq.sgemm}, oneDNN's sgemm on our threads by default), the Java Vector API
+     * kernel, and oneDNN's sgemm as one call on as many OpenMP threads, all on the same data. Returns the ceiling:
+     * the best rate oneDNN's sgemm reached, in either threading (NaN without oneDNN).
      */
-    private static void gemmCeiling(VectorKernels k, int dim) {
+    private static double gemmCeiling(VectorKernels k, int dim) {
         int m = 256, n = dim, kk = dim;
         Random rnd = new Random(1);
         float[] x = new float[m * kk];
@@ -73,42 +78,54 @@ public final class Benchmark {
         for (int i = 0; i < wv.length; i++) {
             wv[i] = rnd.nextFloat();
         }
-        try (Arena arena = Arena.ofShared()) { // shared: kernel threads read it
+        System.out.println("FP32 matmul: " + k.matmulPath() + " (-Dsq.sgemm=java|onednn|auto)");
+        try (Arena arena = Arena.ofShared(); // shared: kernel threads read it
+             VectorKernels javaPath = new VectorKernels(k.threads(), VectorKernels.Sgemm.JAVA)) {
             MemorySegment seg = arena.allocate((long) wv.length * 4, 64);
             MemorySegment.copy(wv, 0, seg, java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, wv.length);
             Matrix w = new Matrix("w", DType.F32, n, kk, seg);
-            float[] out = new float[m * n];
+            String shape = String.format("[%d,%d] x [%d,%d]^T", m, kk, n, kk);
             // Sustained, like a prefill: each timed run repeats the GEMM for about as many FLOPs as the model's
-            // prefill (~0.25 s+), so both numbers see the same share of a shared machine.
-            int calls = 64;
-            double seconds = bestOf(() -> {
-                for (int i = 0; i < calls; i++) {
-                    k.matmul(x, m, w, out);
-                }
-            }, 6) / calls;
-            double best = 2.0 * m * n * kk / seconds / 1e9;
-            System.out.printf("GEMM ceiling (F32, [%d,%d] x [%d,%d]^T): %.1f GFLOP/s%n", m, kk, n, kk, best);
-            var dnnl = OneDnnSgemm.load();
+            // prefill (~0.25 s+), so all numbers see the same share of a shared machine.
+            float[] out = new float[m * n];
+            double engine = gflops(m, n, kk, () -> k.matmul(x, m, w, out));
+            float[] javaOut = new float[m * n];
+            double javaRate = gflops(m, n, kk, () -> javaPath.matmul(x, m, w, javaOut));
+            System.out.printf("GEMM F32 %s: engine matmul %.1f GFLOP/s, Java Vector API kernel %.1f GFLOP/s"
+                    + " (results agree to %.1e)%n", shape, engine, javaRate, maxRel(out, javaOut));
+            var dnnl = OneDnnSgemm.get();
             if (dnnl.isEmpty()) {
-                System.out.println("oneDNN sgemm: libdnnl.so.2 not on the loader path (e.g. apt install libdnnl2), "
-                        + "skipped");
-                return;
+                System.out.println("oneDNN sgemm: " + OneDnnSgemm.unavailableReason() + "; no ceiling measured");
+                return Double.NaN;
             }
             float[] ref = new float[m * n];
-            dnnl.get().matmul(x, m, seg, n, kk, ref);
-            double maxRel = 0;
-            for (int i = 0; i < ref.length; i++) {
-                maxRel = Math.max(maxRel, Math.abs(ref[i] - out[i]) / Math.max(1, Math.abs(ref[i])));
-            }
-            double refSeconds = bestOf(() -> {
-                for (int i = 0; i < calls; i++) {
-                    dnnl.get().matmul(x, m, seg, n, kk, ref);
-                }
-            }, 6) / calls;
-            double refBest = 2.0 * m * n * kk / refSeconds / 1e9;
-            System.out.printf("oneDNN sgemm, same shape: %.1f GFLOP/s (ours = %.2f x oneDNN; results agree to %.1e)%n",
-                    refBest, best / refBest, maxRel);
+            double oneCall = gflops(m, n, kk, () -> dnnl.get().matmul(x, m, seg, n, kk, ref, k.threads()));
+            double ceiling = k.sgemm() == VectorKernels.Sgemm.JAVA ? oneCall : Math.max(oneCall, engine);
+            System.out.printf("oneDNN sgemm, one call on %d OpenMP threads: %.1f GFLOP/s (results agree with the "
+                            + "engine's to %.1e)%nFP32 GEMM ceiling (best oneDNN sgemm rate above): %.1f GFLOP/s; "
+                            + "Java kernel = %.2f x ceiling%n", k.threads(), oneCall, maxRel(ref, out), ceiling,
+                    javaRate / ceiling);
+            return ceiling;
         }
+    }
+
+    /** GFLOP/s of an [m, k] x [n, k]^T product, best of repeated runs of 64 calls for about 6 s. */
+    private static double gflops(int m, int n, int k, Runnable call) {
+        int calls = 64;
+        double seconds = bestOf(() -> {
+            for (int i = 0; i < calls; i++) {
+                call.run();
+            }
+        }, 6) / calls;
+        return 2.0 * m * n * k / seconds / 1e9;
+    }
+
+    private static double maxRel(float[] a, float[] b) {
+        double maxRel = 0;
+        for (int i = 0; i < a.length; i++) {
+            maxRel = Math.max(maxRel, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(a[i])));
+        }
+        return maxRel;
     }
 
     private static final java.util.concurrent.atomic.AtomicLong LAST_DECODE_NS = new java.util.concurrent.atomic.AtomicLong();
@@ -136,7 +153,7 @@ public final class Benchmark {
         return best;
     }
 
-    private static void model(VectorKernels k, Transformer t, DType dt, int prompt, int decode) {
+    private static void model(VectorKernels k, Transformer t, DType dt, int prompt, int decode, double ceiling) {
         ModelConfig c = t.config();
         int[] tokens = new Random(7).ints(prompt + decode, 3, c.vocabSize()).toArray();
         int[] promptIds = java.util.Arrays.copyOf(tokens, prompt);
@@ -155,8 +172,10 @@ public final class Benchmark {
             }
             LAST_DECODE_NS.set(System.nanoTime() - t0);
         }, 6, LAST_DECODE_NS) * 1e3 / decode; // seconds per run -> ms per token
-        System.out.printf("%s weights: prefill %d tokens %.0f tokens/s (%.1f GFLOP/s in the linears), "
-                        + "decode %.2f ms/token%n", dt, prompt, prompt / bestPrefill,
-                2.0 * linearParams * prompt / bestPrefill / 1e9, bestDecode);
+        double gflops = 2.0 * linearParams * prompt / bestPrefill / 1e9;
+        System.out.printf("%s weights: prefill %d tokens %.0f tokens/s (%.1f GFLOP/s in the linears%s), "
+                        + "decode %.2f ms/token%n", dt, prompt, prompt / bestPrefill, gflops,
+                Double.isNaN(ceiling) ? "" : String.format(" = %.0f%% of the ceiling", 100 * gflops / ceiling),
+                bestDecode);
     }
 }

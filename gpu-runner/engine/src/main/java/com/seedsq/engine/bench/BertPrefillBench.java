@@ -45,7 +45,8 @@ public final class BertPrefillBench {
             double linearGflop = 2.0 * seq.masked().length * c.layers()
                     * (4.0 * c.hiddenSize() * c.hiddenSize() + 2.0 * c.hiddenSize() * c.intermediateSize()) / 1e9;
             System.out.printf("BERT prefill: %d tokens, %d masked rows through the head; %d threads; %.1f GFLOP in "
-                    + "the block linears%n", seq.masked().length, seq.maskPositions().length, fp.threads(), linearGflop);
+                    + "the block linears%nFP32 matmul: %s%n", seq.masked().length, seq.maskPositions().length,
+                    fp.threads(), linearGflop, fp.matmulPath());
             double fp32 = time(Transformer.of(model, fp), seq, budget);
             report("fp32", fp32, fp32, linearGflop);
             for (QuantLevel level : List.of(QuantLevel.O1, QuantLevel.O3)) {

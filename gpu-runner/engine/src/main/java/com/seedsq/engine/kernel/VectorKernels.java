@@ -12,6 +12,9 @@ import jdk.incubator.vector.VectorSpecies;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntConsumer;
 
 /**
@@ -22,6 +25,10 @@ import java.util.function.IntConsumer;
  * independent accumulators) keeps both FMA pipes busy while loading 6 vectors per 8 FMAs. F32 weights are read
  * straight from the (memory-mapped) segment; F16/BF16 tiles are widened once into a per-thread buffer and reused for
  * every activation row, so batched prefill pays the conversion once per tile, not once per token.
+ *
+ * <p>Batched products (M &ge; {@value OneDnnMatmul#MIN_ROWS} activation rows) go to oneDNN's sgemm instead when
+ * {@code libdnnl.so.2} is installed ({@link OneDnnMatmul}; about twice as fast here at prefill shapes), unless
+ * {@code -Dsq.sgemm=java} (or {@link Sgemm#JAVA}) says otherwise; see {@link Sgemm}.
  */
 public final class VectorKernels extends ScalarKernels {
 
@@ -134,13 +141,82 @@ public final class VectorKernels extends ScalarKernels {
         MemorySegment.copy(f, 0, dst, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE), 0, count);
     }
 
+    /**
+     * Which FP32 GEMM {@link #matmul} uses, from {@value #SGEMM_PROPERTY} ({@code java|onednn|auto}, default
+     * {@code auto}). The two paths sum in different orders, so their results differ in the last bits; each is
+     * bit-identical run to run on its own.
+     */
+    public enum Sgemm {
+        /** The Vector API kernel for every product. */
+        JAVA,
+        /** oneDNN's sgemm for every product, decode (M = 1) included; the Java kernel if oneDNN is absent. */
+        ONEDNN,
+        /** oneDNN's sgemm for M &ge; {@value OneDnnMatmul#MIN_ROWS}, the Java kernel below (and without oneDNN). */
+        AUTO;
+
+        /** The mode {@value #SGEMM_PROPERTY} asks for. */
+        public static Sgemm fromProperty() {
+            String v = System.getProperty(SGEMM_PROPERTY, "auto");
+            try {
+                return valueOf(v.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("-D" + SGEMM_PROPERTY + "=" + v + ": expected java, onednn or auto");
+            }
+        }
+    }
+
+    public static final String SGEMM_PROPERTY = "sq.sgemm";
+    private static final System.Logger LOG = System.getLogger(VectorKernels.class.getName());
+    /** Each distinct choice is logged once per JVM: a silent fallback would make a latency report unexplainable. */
+    private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
+
+    /** The mode in effect: {@link Sgemm#JAVA} when oneDNN was asked for but is not installed. */
+    private final Sgemm sgemm;
+    /** Null in {@link Sgemm#JAVA} mode. */
+    private final OneDnnMatmul oneDnn;
+
+    /** {@code threads} threads, the FP32 GEMM from {@value #SGEMM_PROPERTY}. */
     public VectorKernels(int threads) {
+        this(threads, Sgemm.fromProperty());
+    }
+
+    /** {@code threads} threads and the given FP32 GEMM (tests pin a path with it). */
+    public VectorKernels(int threads, Sgemm sgemm) {
         this.pool = new WorkerPool(threads);
+        OneDnnSgemm dnnl = sgemm == Sgemm.JAVA ? null : OneDnnSgemm.get().orElse(null);
+        this.sgemm = dnnl == null ? Sgemm.JAVA : sgemm;
+        this.oneDnn = dnnl == null ? null : new OneDnnMatmul(dnnl, pool);
+        String why = OneDnnSgemm.unavailableReason();
+        String choice = "FP32 matmul: " + matmulPath();
+        if (sgemm != Sgemm.JAVA && dnnl == null) {
+            choice += " (oneDNN sgemm unavailable: " + why + ")";
+        }
+        if (LOGGED.add(choice)) {
+            LOG.log(sgemm == Sgemm.ONEDNN && dnnl == null ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
+                    choice + "; -D" + SGEMM_PROPERTY + "=java|onednn|auto");
+        }
     }
 
     /** All available processors. */
     public VectorKernels() {
         this(Runtime.getRuntime().availableProcessors());
+    }
+
+    /** The FP32 GEMM mode in effect (JAVA when oneDNN was asked for but is not installed). */
+    public Sgemm sgemm() {
+        return sgemm;
+    }
+
+    /** Which GEMM serves which products, in words (benchmarks print it). */
+    public String matmulPath() {
+        String dnnl = sgemm == Sgemm.JAVA ? "" : "sgemm of " + OneDnnSgemm.get().orElseThrow().describe()
+                + " on " + OneDnnMatmul.CHUNK_ROWS + "-row weight chunks, one chunk per call, " + pool.threads()
+                + (pool.threads() == 1 ? " thread" : " threads");
+        return switch (sgemm) {
+            case JAVA -> "Java Vector API";
+            case ONEDNN -> dnnl + ", for every M";
+            case AUTO -> dnnl + ", for M >= " + OneDnnMatmul.MIN_ROWS + "; Java Vector API below";
+        };
     }
 
     public int threads() {
@@ -155,6 +231,10 @@ public final class VectorKernels extends ScalarKernels {
     @Override
     public void matmul(float[] x, int m, Matrix w, float[] out) {
         int n = w.rows(), k = w.cols();
+        if (oneDnn != null && m > 0 && n > 0 && k > 0 && (sgemm == Sgemm.ONEDNN || m >= OneDnnMatmul.MIN_ROWS)) {
+            oneDnn.matmul(x, m, w, out, (long) m * n * k >= PARALLEL_MIN_WORK);
+            return;
+        }
         int tiles = (n + TILE_N - 1) / TILE_N;
         IntConsumer tile = t -> {
             int n0 = t * TILE_N, n1 = Math.min(n, n0 + TILE_N);

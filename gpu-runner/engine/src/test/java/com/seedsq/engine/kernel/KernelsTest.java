@@ -18,9 +18,10 @@ class KernelsTest {
     static VectorKernels fast;
     static final ScalarKernels ref = new ScalarKernels();
 
+    /** The Java Vector API kernels, pinned: oneDNN's sgemm path is compared in {@link OneDnnMatmulTest}. */
     @BeforeAll
     static void init() {
-        fast = new VectorKernels(2);
+        fast = new VectorKernels(2, VectorKernels.Sgemm.JAVA);
     }
 
     @AfterAll

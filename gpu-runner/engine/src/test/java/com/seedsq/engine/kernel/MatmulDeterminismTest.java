@@ -3,17 +3,32 @@ package com.seedsq.engine.kernel;
 import org.junit.jupiter.api.Test;
 import java.util.Random;
 import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The matmul, RMSNorm and RoPE kernels give the same floats on every call, before and after the JIT compiles them.
  * With {@code reduceLanes(ADD)} in the matmul's block kernel this failed after ~180 calls (the interpreter and
- * compiled code sum the lanes in different orders); {@code VectorKernels.sumLanes} fixes the order.
+ * compiled code sum the lanes in different orders); {@code VectorKernels.sumLanes} fixes the order. Both FP32 GEMM
+ * paths are checked: the Java kernel (pinned, since M = 12 would otherwise go to oneDNN) and oneDNN's sgemm where
+ * {@code libdnnl.so.2} is installed.
  */
 class MatmulDeterminismTest {
 
     @Test
     void kernelsGiveTheSameFloatsBeforeAndAfterCompilation() {
-        try (VectorKernels k = new VectorKernels(2)) {
+        check(VectorKernels.Sgemm.JAVA);
+    }
+
+    @Test
+    void oneDnnPathGivesTheSameFloatsOnEveryCall() {
+        assumeTrue(OneDnnSgemm.get().isPresent(), "libdnnl.so.2 (oneDNN) not installed: skipping the oneDNN path ("
+                + OneDnnSgemm.unavailableReason() + ")");
+        check(VectorKernels.Sgemm.AUTO);
+    }
+
+    private static void check(VectorKernels.Sgemm path) {
+        try (VectorKernels k = new VectorKernels(2, path)) {
+            assertEquals(path, k.sgemm());
             Random r = new Random(1);
             int m = 12, kk = 64, n = 96;
             float[] x = new float[m * kk], wv = new float[n * kk], w2 = new float[64];

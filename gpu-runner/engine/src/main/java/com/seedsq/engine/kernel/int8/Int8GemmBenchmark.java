@@ -124,7 +124,8 @@ public final class Int8GemmBenchmark {
 
         List<Candidate> candidates = new ArrayList<>();
         float[] outF = new float[s.m * s.n];
-        candidates.add(new Candidate("fp32-" + fp32.getClass().getSimpleName(),
+        candidates.add(new Candidate("fp32-" + fp32.getClass().getSimpleName() + "-"
+                + fp32.sgemm().name().toLowerCase(Locale.ROOT),
                 i -> fp32.matmul(x, s.m, wf[i % copies], outF)));
         float[] out = new float[s.m * s.n];
         for (Int8Gemm g : int8) {

@@ -1,0 +1,94 @@
+package com.seedsq.engine.kernel;
+
+import com.seedsq.engine.tensor.DType;
+
+import java.lang.foreign.MemorySegment;
+import java.util.function.IntConsumer;
+
+/**
+ * {@link Kernels#matmul} on oneDNN's sgemm ({@link OneDnnSgemm}), the path {@link VectorKernels} takes for batched
+ * products (see {@link VectorKernels.Sgemm}).
+ *
+ * <p>The weight rows (output columns) are cut into fixed chunks of {@value #CHUNK_ROWS}; our worker pool hands the
+ * chunks out from its counter and each chunk is one single-threaded {@code dnnl_sgemm} call,
+ * {@code out[:, n0..n1) = x · W[n0..n1)ᵀ}. Two reasons for not letting oneDNN thread one big call over OpenMP:
+ * <ul>
+ *   <li>Speed. On the 2-core VM this was measured on, chunks on our threads ran 1.25-1.8x faster than one call on
+ *       2 OpenMP threads at M = 128 with K &ge; 2048 (K = N = 2048: ~360 against ~205 GFLOP/s) and level at
+ *       K = 768, and the counter balances a core taken by another process where OpenMP's static split waits.</li>
+ *   <li>Determinism. Each output element is computed by one single-threaded call whose shape depends only on
+ *       (M, K, the chunk), so results are bit-identical run to run and independent of the pool's thread count and of
+ *       which thread ran a chunk; two OpenMP threads split K on larger shapes and round differently from one.</li>
+ * </ul>
+ * Chunks of 64 rows ran at 56-87% of 128's speed; 256 lost on N = 256 and N = 768 (too few chunks for two threads).
+ *
+ * <p>F16/BF16 weights stay 2 bytes in memory: each chunk is widened (as the Java kernel widens its tiles,
+ * {@link Matrix#widenRows}) into a per-thread float array that goes to oneDNN as is: copying it on into off-heap
+ * memory ran at 0.46-0.85 of that speed (M = 4-16). At M = 128 it ran 2.1-2.6x the Java kernel on the same F16
+ * weights.
+ */
+final class OneDnnMatmul {
+
+    /**
+     * Products with fewer activation rows stay on the Java kernel in {@code auto} mode. Measured on the 2-core
+     * AVX-512 VM (K, N from 768 to 5632, weights both cache-resident and streamed from memory): at M = 1 the Java
+     * GEMV is as fast or faster (oneDNN/Java 0.87-1.06 streamed); at M = 2-3 F32 is near parity (0.94-1.43); from
+     * M = 4 oneDNN wins every F32 shape (1.12-1.54 streamed, 1.01-1.51 cached), and at M = 128 it runs 2.2-2.8x
+     * the Java kernel. F16 weights (widened per chunk, streamed): 1.08-1.58 at M = 2-3, 0.96-1.31 at M = 4 (the
+     * Java kernel's 4-row block starts there), 2.1-2.6x at M = 128. One threshold for all dtypes keeps the rule
+     * simple; decode (M = 1) stays on the Java GEMV for both.
+     */
+    static final int MIN_ROWS = 4;
+    /** Weight rows per sgemm call. Fixed, whatever the thread count, so that results do not depend on it. */
+    static final int CHUNK_ROWS = 128;
+
+    private final OneDnnSgemm sgemm;
+    private final WorkerPool pool;
+    /** Each thread's widened F16/BF16 chunk; grows to {@code CHUNK_ROWS * K} floats. */
+    private final ThreadLocal<float[]> widened = ThreadLocal.withInitial(() -> new float[0]);
+
+    OneDnnMatmul(OneDnnSgemm sgemm, WorkerPool pool) {
+        this.sgemm = sgemm;
+        this.pool = pool;
+    }
+
+    /** {@code out[m, n] = x[m, k] · w[n, k]ᵀ}; chunks run on the pool when {@code parallel}, else on this thread. */
+    void matmul(float[] x, int m, Matrix w, float[] out, boolean parallel) {
+        int n = w.rows(), k = w.cols();
+        // native code does not check bounds: a short array must fail here, as it would in the Java kernel
+        if (x.length < (long) m * k || out.length < (long) m * n) {
+            throw new IndexOutOfBoundsException("matmul " + w.name() + ": x holds " + x.length + " floats, out "
+                    + out.length + "; [" + m + ", " + k + "] x [" + n + ", " + k + "]^T needs " + (long) m * k
+                    + " and " + (long) m * n);
+        }
+        MemorySegment xs = MemorySegment.ofArray(x), os = MemorySegment.ofArray(out);
+        int chunks = (n + CHUNK_ROWS - 1) / CHUNK_ROWS;
+        IntConsumer chunk = t -> {
+            int n0 = t * CHUNK_ROWS, n1 = Math.min(n, n0 + CHUNK_ROWS);
+            MemorySegment b;
+            if (w.dtype() == DType.F32) {
+                b = w.data().asSlice((long) n0 * k * Float.BYTES, (long) (n1 - n0) * k * Float.BYTES);
+            } else {
+                float[] f = widened.get();
+                if (f.length < (n1 - n0) * k) {
+                    f = new float[CHUNK_ROWS * k];
+                    widened.set(f);
+                }
+                if (VectorKernels.ARRAY_WIDEN) {
+                    w.widenRows(n0, n1, f);
+                } else {
+                    VectorKernels.widen(w, n0, n1, MemorySegment.ofArray(f));
+                }
+                b = MemorySegment.ofArray(f);
+            }
+            sgemm.gemm(m, n1 - n0, k, xs, k, b, k, os.asSlice((long) n0 * Float.BYTES), n, 1);
+        };
+        if (parallel) {
+            pool.forEach(chunks, chunk);
+        } else {
+            for (int t = 0; t < chunks; t++) {
+                chunk.accept(t);
+            }
+        }
+    }
+}
