@@ -44,6 +44,8 @@ public record JobsProperties(Path workDir, Integer concurrency, Webhooks webhook
      *                           on nothing but the input, so that artifacts are the same bytes whichever runner ran a
      *                           partition, on any CPU; false: the faster vector kernels, bit-identical run to run on
      *                           one kind of CPU (fixed-order lane sums) but not across vector widths (AVX2/AVX-512)
+     *                           nor between runners with and without oneDNN (its sgemm takes FP32 products of 4+
+     *                           rows, {@code -Dsq.sgemm})
      */
     public record Remote(String queuePrefix, Integer calibrationShards, Integer attempts, Duration pollInterval,
                          Duration waitingAfter, Duration outagePatience, Boolean reproducible) {
