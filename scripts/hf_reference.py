@@ -7,7 +7,7 @@ structural errors), saves it as an HF directory (config.json + model.safetensors
 one token sequence, every position, in reference.json. Runs on the CPU in float32; needs torch, transformers and
 safetensors (the GPU machines have them; this machine does not, which is why the output is committed).
 
-    python3 scripts/hf_reference.py OUTDIR
+    python3 scripts/hf_reference.py OUTDIR [CASE ...]
 
 The engine's test reads OUTDIR/<case>/{config.json, model.safetensors, reference.json}.
 """
@@ -54,6 +54,22 @@ def cases():
     yield "mixtral", t.MixtralConfig(**common, hidden_size=32, intermediate_size=48, num_attention_heads=4,
                                      num_key_value_heads=2, num_local_experts=4, num_experts_per_tok=2,
                                      tie_word_embeddings=False), t.MixtralForCausalLM
+    # variants the engine refused or had no transformers reference for (2026-11-27, second batch)
+    yield "llama-linear-rope", t.LlamaConfig(**llama, rope_theta=10000.0, rope_scaling=dict(rope_type="linear",
+                                                                                       factor=2.0)), t.LlamaForCausalLM
+    yield "mistral-sliding-window", t.MistralConfig(**llama, rope_theta=10000.0, sliding_window=4), t.MistralForCausalLM
+    yield "qwen2-sliding-window", t.Qwen2Config(**llama, rope_theta=10000.0, use_sliding_window=True, sliding_window=4,
+                                                max_window_layers=0), t.Qwen2ForCausalLM
+    yield "opt-350m-style", t.OPTConfig(vocab_size=VOCAB, hidden_size=32, ffn_dim=64, num_hidden_layers=2,
+                                        num_attention_heads=4, max_position_embeddings=64, word_embed_proj_dim=16,
+                                        do_layer_norm_before=False, activation_function="relu",
+                                        pad_token_id=1), t.OPTForCausalLM
+    yield "falcon-rw-style", t.FalconConfig(vocab_size=VOCAB, hidden_size=32, num_hidden_layers=2,
+                                            num_attention_heads=4, alibi=True, bias=True, parallel_attn=False,
+                                            multi_query=False, new_decoder_architecture=False,
+                                            max_position_embeddings=64), t.FalconForCausalLM
+    yield "bloom-post-ln-residual", t.BloomConfig(vocab_size=VOCAB, hidden_size=32, n_layer=2, n_head=4,
+                                                  apply_residual_connection_post_layernorm=True), t.BloomForCausalLM
     yield "bert", t.BertConfig(vocab_size=VOCAB, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
                                intermediate_size=64, max_position_embeddings=64, type_vocab_size=2,
                                hidden_act="gelu"), t.BertForMaskedLM
@@ -106,11 +122,15 @@ def legacy_moe_names(path, n_experts):
 
 def main():
     outdir = sys.argv[1] if len(sys.argv) > 1 else "hf-reference"
+    only = set(sys.argv[2:])  # case names: only those (default: every case)
     os.makedirs(outdir, exist_ok=True)
     torch.set_num_threads(4)
     ok = 0
     for case, cfg, cls in cases():
+        if only and case not in only:
+            continue
         try:
+            cfg._attn_implementation = "eager"  # the plain reference path, masks (sliding windows) included
             gen = torch.Generator().manual_seed(1234)
             torch.manual_seed(1234)
             model = cls(cfg).float().eval()
