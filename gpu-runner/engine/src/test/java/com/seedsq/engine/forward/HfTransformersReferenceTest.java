@@ -58,7 +58,7 @@ class HfTransformersReferenceTest {
     /** The cases scripts/hf_reference.py writes; a missing one fails {@link #everyGeneratedCaseIsPresent}. */
     static final Set<String> EXPECTED = new TreeSet<>(List.of("llama", "llama-tied", "llama3-rope-scaling", "mistral",
             "qwen2", "opt", "gpt2", "gpt-neox", "gpt-neox-sequential", "falcon-7b", "falcon-new", "bloom", "mixtral",
-            "bert"));
+            "bert", "llama-linear-rope", "mistral-sliding-window", "qwen2-sliding-window"));
 
     /** The reference folder: from the test classpath (target/test-classes), else the source tree. */
     static Path root() {
@@ -188,6 +188,34 @@ class HfTransformersReferenceTest {
             assertTrue(wrongTheta > 1e-2, "llama-tied case with theta 10000: " + wrongTheta);
             System.out.printf("HF reference sensitivity: llama3 case with plain RoPE %.3g, llama-tied with θ 10000 "
                     + "%.3g%n", unscaled, wrongTheta);
+        }
+    }
+
+    /**
+     * The linear-RoPE and sliding-window cases must depend on those parameters: plain RoPE in place of linear
+     * scaling, or full attention in place of the 4-position window over 12 tokens, must miss the reference.
+     */
+    @Test
+    void theScalingAndWindowCasesDependOnTheirParameters() {
+        Case linear = Case.load("llama-linear-rope");
+        try (Model m = Model.open(linear.dir()); Kernels k = new ScalarKernels()) {
+            assertNotEquals(RopeScaling.NONE, m.config().ropeScaling());
+            Transformer plain = Transformer.load(m.family(), m.config().withRopeScaling(RopeScaling.NONE),
+                    m.weights(), k, m.file());
+            double err = worstError(linear, plain.forward(plain.newCache(12), linear.tokens(), true));
+            assertTrue(err > 1e-2, "linear RoPE case without its scaling: " + err);
+            System.out.printf("HF reference sensitivity: llama-linear-rope with plain RoPE %.3g%n", err);
+        }
+        for (String name : List.of("mistral-sliding-window", "qwen2-sliding-window")) {
+            Case c = Case.load(name);
+            try (Model m = Model.open(c.dir()); Kernels k = new ScalarKernels()) {
+                assertEquals(4, m.config().slidingWindow(), name);
+                Transformer full = Transformer.load(m.family(), m.config().withSlidingWindow(0), m.weights(), k,
+                        m.file());
+                double err = worstError(c, full.forward(full.newCache(12), c.tokens(), true));
+                assertTrue(err > 1e-2, name + " without its window: " + err);
+                System.out.printf("HF reference sensitivity: %s with full attention %.3g%n", name, err);
+            }
         }
     }
 
