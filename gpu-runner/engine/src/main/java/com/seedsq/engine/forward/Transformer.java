@@ -378,6 +378,18 @@ public final class Transformer {
             add(x, attn);
             norm(h, x, w.ffnNorm(), w.ffnNormBias(), m);
             add(x, mlp(w, h, m));
+        } else if (family.normPlacement() == NormPlacement.PRE_NORMED_RESIDUAL) {
+            // BLOOM's apply_residual_connection_post_layernorm: the residual is the norm's output, not its input
+            norm(h, x, w.attnNorm(), w.attnNormBias(), m);
+            float[] attn = attention(l, w, cache, h, m, start);
+            for (int i = 0; i < x.length; i++) {
+                x[i] = h[i] + attn[i];
+            }
+            norm(h, x, w.ffnNorm(), w.ffnNormBias(), m);
+            float[] mlp = mlp(w, h, m);
+            for (int i = 0; i < x.length; i++) {
+                x[i] = h[i] + mlp[i];
+            }
         } else { // POST (BERT): norm after each residual add
             add(x, attention(l, w, cache, x, m, start));
             norm(x, x, w.attnNorm(), w.attnNormBias(), m);

@@ -236,6 +236,15 @@ public final class Families {
             new WeightLayout("transformer.", WeightLayout.QkvPacking.BY_KV_GROUP, List.of(), Map.of()));
 
     /**
+     * BLOOM with {@code apply_residual_connection_post_layernorm}: each residual add takes the LayerNorm's output
+     * instead of its input ({@code n + attn(n)}, {@code n = input_layernorm(x)}; then the same with
+     * post_attention_layernorm and the MLP). The norms' outputs are also the residual stream, so no 1/s can fold into
+     * them: every site keeps an explicit input scale, as in post-LN BERT.
+     */
+    public static final ModelFamily BLOOM_NORMED_RESIDUAL = BLOOM.withNormPlacement(NormPlacement.PRE_NORMED_RESIDUAL,
+            explicitSmoothing(List.of(UP)));
+
+    /**
      * Mixtral: LLaMA attention (RoPE on halves, GQA) with a sparse MLP: a router picks the top-2 of 8 SwiGLU
      * experts per token. SmoothQuant: post_attention_layernorm → the router and every expert's w1 and w3; each
      * expert's w2 input is its own explicit site.
@@ -297,11 +306,19 @@ public final class Families {
      * quantization. Same site names as LLaMA: attn_in = q/k/v input, wo_in = attention output dense input,
      * ffn_in = intermediate dense input, w2_in = output dense input.
      */
-    private static final List<SmoothingGroup> BERT_SMOOTHING = List.of(
-            new SmoothingGroup("attn_in", null, List.of(Q, K, V)),
-            new SmoothingGroup("wo_in", null, List.of(O)),
-            new SmoothingGroup("ffn_in", null, List.of(UP)),
-            new SmoothingGroup("w2_in", null, List.of(DOWN)));
+    private static final List<SmoothingGroup> BERT_SMOOTHING = explicitSmoothing(List.of(UP));
+
+    /**
+     * The four sites of a block none of whose norms can take 1/s (post-LN, or a norm whose output is also the
+     * residual): attn_in (q, k, v), wo_in, ffn_in ({@code ffnIn}) and w2_in, every one an explicit input scale.
+     */
+    static List<SmoothingGroup> explicitSmoothing(List<TensorRole> ffnIn) {
+        return List.of(
+                new SmoothingGroup("attn_in", null, List.of(Q, K, V)),
+                new SmoothingGroup("wo_in", null, List.of(O)),
+                new SmoothingGroup("ffn_in", null, ffnIn),
+                new SmoothingGroup("w2_in", null, List.of(DOWN)));
+    }
 
     /**
      * BERT encoder with its masked-LM head: learned positions + token type 0 + embedding LayerNorm, post-LN blocks,

@@ -34,7 +34,8 @@ public record Model(ModelFamily family, ModelConfig config, WeightSource weights
             "gpt2", new HfArchitecture(cfg -> Families.GPT2, ModelConfig::fromGpt2),
             "gpt_neox", new HfArchitecture(Model::gptNeox, ModelConfig::fromGptNeox),
             "falcon", new HfArchitecture(Model::falcon, ModelConfig::fromFalcon),
-            "bloom", new HfArchitecture(cfg -> Families.BLOOM, ModelConfig::fromBloom),
+            "bloom", new HfArchitecture(cfg -> Boolean.TRUE.equals(cfg.get("apply_residual_connection_post_layernorm"))
+                    ? Families.BLOOM_NORMED_RESIDUAL : Families.BLOOM, ModelConfig::fromBloom),
             "mixtral", new HfArchitecture(cfg -> Families.MIXTRAL, ModelConfig::fromMixtral),
             "bert", new HfArchitecture(cfg -> Families.bert(cfg.get("hidden_act") == null ? null
                     : String.valueOf(cfg.get("hidden_act"))), ModelConfig::fromBertConfig));

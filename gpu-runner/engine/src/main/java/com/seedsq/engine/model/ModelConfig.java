@@ -249,12 +249,10 @@ public record ModelConfig(int hiddenSize, int layers, int heads, int kvHeads, in
 
     /**
      * BLOOM: hidden_size (or n_embed), n_layer, n_head, MLP 4 hidden, tied. ALiBi has no position table; the
-     * cache length is seq_length (default 2048).
+     * cache length is seq_length (default 2048). apply_residual_connection_post_layernorm picks the family
+     * ({@code Families.BLOOM_NORMED_RESIDUAL}), not the config.
      */
     public static ModelConfig fromBloom(Map<String, Object> cfg) {
-        if (Boolean.TRUE.equals(cfg.get("apply_residual_connection_post_layernorm"))) {
-            throw new IllegalArgumentException("apply_residual_connection_post_layernorm true is not supported");
-        }
         int hidden = numOr(cfg, "hidden_size", numOr(cfg, "n_embed", 0));
         if (hidden == 0) {
             throw new IllegalArgumentException("metadata lacks numeric 'hidden_size'");

@@ -96,6 +96,12 @@ public record ModelFamily(String name,
                 causal, newSmoothing, layout);
     }
 
+    /** The same blocks with their norms placed differently, with the smoothing sites that go with it. */
+    public ModelFamily withNormPlacement(NormPlacement placement, List<SmoothingGroup> newSmoothing) {
+        return new ModelFamily(name, architecture, tensorNames, norm, placement, positions, mlp, parallelAttention,
+                causal, newSmoothing, layout);
+    }
+
     /** Whether the family names a tensor for this role (optional roles are used only when named). */
     public boolean has(TensorRole role) {
         return tensorNames.containsKey(role);

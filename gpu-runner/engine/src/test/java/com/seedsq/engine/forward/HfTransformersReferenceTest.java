@@ -58,7 +58,7 @@ class HfTransformersReferenceTest {
     /** The cases scripts/hf_reference.py writes; a missing one fails {@link #everyGeneratedCaseIsPresent}. */
     static final Set<String> EXPECTED = new TreeSet<>(List.of("llama", "llama-tied", "llama3-rope-scaling", "mistral",
             "qwen2", "opt", "gpt2", "gpt-neox", "gpt-neox-sequential", "falcon-7b", "falcon-new", "bloom", "mixtral",
-            "bert", "llama-linear-rope", "mistral-sliding-window", "qwen2-sliding-window"));
+            "bert", "llama-linear-rope", "mistral-sliding-window", "qwen2-sliding-window", "bloom-post-ln-residual"));
 
     /** The reference folder: from the test classpath (target/test-classes), else the source tree. */
     static Path root() {
@@ -215,6 +215,24 @@ class HfTransformersReferenceTest {
                 double err = worstError(c, full.forward(full.newCache(12), c.tokens(), true));
                 assertTrue(err > 1e-2, name + " without its window: " + err);
                 System.out.printf("HF reference sensitivity: %s with full attention %.3g%n", name, err);
+            }
+        }
+    }
+
+    /**
+     * The cases of a block variant must depend on it: the same checkpoint run with the base family's block (the
+     * residual taken from the norm's input, ...) must miss the reference.
+     */
+    @Test
+    void theBlockVariantCasesDependOnTheirVariant() {
+        for (var e : Map.of("bloom-post-ln-residual", com.seedsq.engine.model.Families.BLOOM).entrySet()) {
+            Case c = Case.load(e.getKey());
+            try (Model m = Model.open(c.dir()); Kernels k = new ScalarKernels()) {
+                assertNotEquals(e.getValue(), m.family());
+                Transformer base = Transformer.load(e.getValue(), m.config(), m.weights(), k, m.file());
+                double err = worstError(c, base.forward(base.newCache(12), c.tokens(), true));
+                assertTrue(err > 1e-2, e.getKey() + " run as " + e.getValue().name() + ": " + err);
+                System.out.printf("HF reference sensitivity: %s with the base block %.3g%n", e.getKey(), err);
             }
         }
     }
