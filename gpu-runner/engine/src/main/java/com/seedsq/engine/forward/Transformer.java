@@ -133,7 +133,14 @@ public final class Transformer {
                 family.has(TOKEN_TYPE_EMBED) ? b.firstRow(TOKEN_TYPE_EMBED, d) : null,
                 b.vector(EMBED_NORM, -1, d, family.has(EMBED_NORM)), b.vector(EMBED_NORM_BIAS, -1, d, false),
                 layers, head);
-        t.alibiSlopes = family.positions() == PositionKind.ALIBI ? alibiSlopes(config.heads()) : null;
+        if (family.positions() == PositionKind.ALIBI) {
+            t.alibiSlopes = alibiSlopes(config.heads());
+        } else if (family.positions() == PositionKind.ALIBI_FALCON) { // slopes[..., None].bfloat16() * positions
+            t.alibiSlopes = alibiSlopes(config.heads());
+            for (int h = 0; h < t.alibiSlopes.length; h++) {
+                t.alibiSlopes[h] = bfloat16(t.alibiSlopes[h]);
+            }
+        }
         return t;
     }
 
@@ -153,6 +160,24 @@ public final class Transformer {
             s[i] = (float) Math.pow(extraBase, 2 * (i - closest) + 1);
         }
         return s;
+    }
+
+    /**
+     * Multiplies the ALiBi slopes by {@code factor}, for tests only: transformers' eager Falcon attention adds ALiBi
+     * twice (see HfTransformersReferenceTest), which slopes times 2 reproduce exactly (a power of two commutes with
+     * the bfloat16 rounding).
+     */
+    void scaleAlibiSlopes(float factor) {
+        for (int h = 0; h < alibiSlopes.length; h++) {
+            alibiSlopes[h] *= factor;
+        }
+    }
+
+    /** {@code v} rounded to the nearest bfloat16 (ties to even), as torch rounds a float32 result to bfloat16. */
+    static float bfloat16(float v) {
+        int bits = Float.floatToRawIntBits(v);
+        bits += 0x7FFF + ((bits >>> 16) & 1);
+        return Float.intBitsToFloat(bits & 0xFFFF0000);
     }
 
     /** Looks tensors up by role and checks their shapes, so a wrong checkpoint fails naming the tensor. */
@@ -441,7 +466,13 @@ public final class Transformer {
             for (int dd = 0; dd < hd; dd++) {
                 kernels.axpy(q[qo + dd] * scale, keys, (kvHead * hd + dd) * capacity + first, scores, 0, visible);
             }
-            if (alibiSlopes != null) {
+            if (alibiSlopes != null && pk == PositionKind.ALIBI_FALCON) {
+                // Falcon: (q.k + bf16(slope * t)) / sqrt(hd), the bias rounded per key position as HF builds it
+                float slope = alibiSlopes[head];
+                for (int t = 0; t < visible; t++) {
+                    scores[t] += scale * bfloat16(slope * (first + t));
+                }
+            } else if (alibiSlopes != null) {
                 // slope * (t - position): softmax ignores the per-row shift, so this equals BLOOM's slope * t
                 float slope = alibiSlopes[head];
                 for (int t = 0; t < visible; t++) {

@@ -194,6 +194,29 @@ public final class Families {
             new WeightLayout("", WeightLayout.QkvPacking.BY_KV_GROUP, List.of(), Map.of()));
 
     /**
+     * Falcon with {@code parallel_attn: false} (Falcon-RW): a sequential block, {@code x + attn(ln1(x))} then
+     * {@code + mlp(ln2(.))} with ln2 = post_attention_layernorm. Falcon-RW also has ALiBi ({@code alibi: true},
+     * {@link PositionKind#ALIBI_FALCON}), biases and one KV head per query head (query_key_value as [q | k | v] per
+     * head); {@code Model.open} sets the positions from the config. SmoothQuant as BLOOM: input_layernorm →
+     * query_key_value, post_attention_layernorm → dense_h_to_4h.
+     */
+    public static final ModelFamily FALCON_SEQUENTIAL = new ModelFamily("falcon", "falcon", withEntries(
+            falconNames(false), FFN_NORM, "transformer.h.{l}.post_attention_layernorm.weight",
+            FFN_NORM_BIAS, "transformer.h.{l}.post_attention_layernorm.bias"),
+            NormKind.LAYER, NormPlacement.PRE, PositionKind.ROPE_HALVES, MlpKind.GELU, false, true, List.of(
+            new SmoothingGroup("attn_in", ATTN_NORM, List.of(Q, K, V)),
+            new SmoothingGroup("wo_in", null, List.of(O)),
+            new SmoothingGroup("ffn_in", FFN_NORM, List.of(UP)),
+            new SmoothingGroup("w2_in", null, List.of(DOWN))),
+            new WeightLayout("", WeightLayout.QkvPacking.BY_KV_GROUP, List.of(), Map.of()));
+
+    private static Map<TensorRole, String> withEntries(Map<TensorRole, String> base, Object... roleAndName) {
+        Map<TensorRole, String> m = new java.util.EnumMap<>(base);
+        m.putAll(names(roleAndName));
+        return m;
+    }
+
+    /**
      * Falcon's new decoder architecture (40B, 180B): grouped KV heads, query_key_value as one block per KV group
      * [its q heads | k | v], and two parallel norms: ln_attn → query_key_value, ln_mlp → dense_h_to_4h.
      */

@@ -47,14 +47,22 @@ public record Model(ModelFamily family, ModelConfig config, WeightSource weights
                 : f;
     }
 
-    /** Falcon-7B's layout or the new decoder architecture's (two parallel norms unless num_ln_in_parallel_attn is 1). */
+    /**
+     * Falcon-7B's layout, the new decoder architecture's (two parallel norms unless num_ln_in_parallel_attn is 1), or
+     * the sequential block of {@code parallel_attn: false} (Falcon-RW); {@code alibi: true} puts Falcon's ALiBi in
+     * place of RoPE. transformers ignores parallel_attn under new_decoder_architecture; that combination is refused.
+     */
     private static ModelFamily falcon(Map<String, Object> cfg) {
-        if (Boolean.FALSE.equals(cfg.get("parallel_attn"))) {
-            throw new IllegalArgumentException("parallel_attn false (sequential Falcon) is not supported");
-        }
         boolean newArch = Boolean.TRUE.equals(cfg.get("new_decoder_architecture"));
+        boolean sequential = Boolean.FALSE.equals(cfg.get("parallel_attn"));
+        if (sequential && newArch) {
+            throw new IllegalArgumentException("parallel_attn false with new_decoder_architecture true is not "
+                    + "supported");
+        }
         boolean oneNorm = cfg.get("num_ln_in_parallel_attn") instanceof Number n && n.intValue() == 1;
-        return newArch && !oneNorm ? Families.FALCON_NEW : Families.FALCON;
+        ModelFamily f = sequential ? Families.FALCON_SEQUENTIAL
+                : newArch && !oneNorm ? Families.FALCON_NEW : Families.FALCON;
+        return Boolean.TRUE.equals(cfg.get("alibi")) ? f.withPositions(PositionKind.ALIBI_FALCON) : f;
     }
 
     /**

@@ -226,13 +226,10 @@ public record ModelConfig(int hiddenSize, int layers, int heads, int kvHeads, in
 
     /**
      * Falcon: KV heads from new_decoder_architecture (num_kv_heads) or multi_query (1), ffn_hidden_size (default
-     * 4 hidden), tied by default, θ and RoPE scaling as {@link RopeScaling#fromHf}; ALiBi Falcons (falcon-rw) are
-     * refused.
+     * 4 hidden), tied by default, θ and RoPE scaling as {@link RopeScaling#fromHf} (unused by ALiBi Falcons,
+     * falcon-rw, whose positions {@code Model.open} picks).
      */
     public static ModelConfig fromFalcon(Map<String, Object> cfg) {
-        if (Boolean.TRUE.equals(cfg.get("alibi"))) {
-            throw new IllegalArgumentException("alibi true (falcon-rw) is not supported");
-        }
         int hidden = num(cfg, "hidden_size");
         int heads = numOr(cfg, "num_attention_heads", numOr(cfg, "n_head", 0));
         if (heads == 0) {

@@ -58,7 +58,19 @@ class HfTransformersReferenceTest {
     /** The cases scripts/hf_reference.py writes; a missing one fails {@link #everyGeneratedCaseIsPresent}. */
     static final Set<String> EXPECTED = new TreeSet<>(List.of("llama", "llama-tied", "llama3-rope-scaling", "mistral",
             "qwen2", "opt", "gpt2", "gpt-neox", "gpt-neox-sequential", "falcon-7b", "falcon-new", "bloom", "mixtral",
-            "bert", "llama-linear-rope", "mistral-sliding-window", "qwen2-sliding-window", "bloom-post-ln-residual"));
+            "bert", "llama-linear-rope", "mistral-sliding-window", "qwen2-sliding-window", "bloom-post-ln-residual",
+            "falcon-rw-style"));
+
+    /**
+     * The case whose reference holds a transformers quirk rather than the model: hf_reference.py runs eager
+     * attention, and transformers' eager Falcon path adds ALiBi twice. FalconModel._update_causal_mask already puts
+     * {@code alibi / sqrt(head_dim)} into the attention mask (for every implementation, when head_mask is None), and
+     * FalconAttention's eager branch then computes {@code (q.k + alibi) / sqrt(head_dim) + mask}. The SDPA path
+     * (transformers' default) and tiiuae's original RW code add {@code alibi / sqrt(head_dim)} once, which is what
+     * the engine does; this case runs the engine with its slopes doubled, which reproduces the eager logits exactly
+     * ({@link #falconRwDiffersFromEagerTransformersOnlyByTheDoubledAlibi} checks the engine as it is misses them).
+     */
+    static final String EAGER_FALCON_ALIBI_TWICE = "falcon-rw-style";
 
     /** The reference folder: from the test classpath (target/test-classes), else the source tree. */
     static Path root() {
@@ -140,6 +152,9 @@ class HfTransformersReferenceTest {
                 try (Kernels k = kinds.get()) {
                     String what = name + " " + k.getClass().getSimpleName();
                     Transformer t = Transformer.of(model, k);
+                    if (EAGER_FALCON_ALIBI_TWICE.equals(name)) {
+                        t.scaleAlibiSlopes(2);
+                    }
                     float[] all = t.forward(t.newCache(c.tokens().length), c.tokens(), true);
                     double prefill = compare(c, all, what + " prefill");
                     String decode = "";
@@ -221,19 +236,44 @@ class HfTransformersReferenceTest {
 
     /**
      * The cases of a block variant must depend on it: the same checkpoint run with the base family's block (the
-     * residual taken from the norm's input, ...) must miss the reference.
+     * residual taken from the norm's input, BLOOM's unscaled ALiBi, the parallel block) must miss the reference.
      */
     @Test
     void theBlockVariantCasesDependOnTheirVariant() {
-        for (var e : Map.of("bloom-post-ln-residual", com.seedsq.engine.model.Families.BLOOM).entrySet()) {
-            Case c = Case.load(e.getKey());
+        Model rw = Model.open(root().resolve("falcon-rw-style"));
+        rw.close();
+        assertEquals(com.seedsq.engine.model.PositionKind.ALIBI_FALCON, rw.family().positions());
+        for (var e : Map.of("bloom-post-ln-residual", com.seedsq.engine.model.Families.BLOOM,
+                // BLOOM's ALiBi (bias added after the 1/sqrt(d) scale) in place of Falcon's
+                "falcon-rw-style", rw.family().withPositions(com.seedsq.engine.model.PositionKind.ALIBI),
+                // the parallel block in place of the sequential one
+                "falcon-rw-style ", rw.family().withParallelAttention(true, rw.family().smoothing())).entrySet()) {
+            Case c = Case.load(e.getKey().strip());
             try (Model m = Model.open(c.dir()); Kernels k = new ScalarKernels()) {
                 assertNotEquals(e.getValue(), m.family());
                 Transformer base = Transformer.load(e.getValue(), m.config(), m.weights(), k, m.file());
+                if (EAGER_FALCON_ALIBI_TWICE.equals(c.name())) {
+                    base.scaleAlibiSlopes(2); // as matchesTransformers runs it
+                }
                 double err = worstError(c, base.forward(base.newCache(12), c.tokens(), true));
                 assertTrue(err > 1e-2, e.getKey() + " run as " + e.getValue().name() + ": " + err);
                 System.out.printf("HF reference sensitivity: %s with the base block %.3g%n", e.getKey(), err);
             }
+        }
+    }
+
+    /**
+     * The engine as it runs Falcon-RW (ALiBi once, as SDPA and the original model) misses transformers' eager logits,
+     * which add it twice; with doubled slopes it matches them ({@link #matchesTransformers}).
+     */
+    @Test
+    void falconRwDiffersFromEagerTransformersOnlyByTheDoubledAlibi() {
+        Case c = Case.load(EAGER_FALCON_ALIBI_TWICE);
+        try (Model m = Model.open(c.dir()); Kernels k = new ScalarKernels()) {
+            Transformer once = Transformer.of(m, k);
+            double err = worstError(c, once.forward(once.newCache(12), c.tokens(), true));
+            assertTrue(err > 1e-2, "falcon-rw with ALiBi once should miss the eager reference: " + err);
+            System.out.printf("HF reference: falcon-rw-style with ALiBi once (SDPA semantics) vs eager %.3g%n", err);
         }
     }
 
