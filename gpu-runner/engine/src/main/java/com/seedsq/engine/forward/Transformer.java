@@ -42,7 +42,7 @@ public final class Transformer {
      * prediction-head transform (BERT MLM: dense, activation, LayerNorm), the classifier and its optional bias.
      */
     record Head(float[] finalNorm, float[] finalNormBias, Matrix transform, float[] transformBias, float[] norm,
-                float[] normBias, Matrix classifier, float[] bias) {
+                float[] normBias, Matrix projectOut, Matrix classifier, float[] bias) {
     }
 
     /** Multiply-adds below which attention stays on the calling thread. */
@@ -55,6 +55,8 @@ public final class Transformer {
     private final Kernels kernels;
     private final Matrix embed;
     private final Matrix positionEmbed;
+    /** OPT-350m's projection from the narrower word embedding up to the hidden size, or null. */
+    private Matrix projectIn;
     /** BERT's embedding extras, null elsewhere: token type 0's row, and the LayerNorm over the summed embeddings. */
     private final float[] tokenType0, embedNorm, embedNormBias;
     private final Layer[] layers;
@@ -118,21 +120,24 @@ public final class Transformer {
                     moe ? null : b.matrix(DOWN, l, d, ff, true), b.vector(DOWN_BIAS, l, d, false),
                     moe ? b.matrix(ROUTER, l, experts, d, true) : null, eGate, eUp, eDown);
         }
-        Matrix embed = b.matrix(EMBED, -1, config.vocabSize(), d, true);
+        // the word embedding is narrower than the hidden size when project_in maps it up (OPT-350m)
+        int e = family.has(PROJECT_IN) ? b.columns(PROJECT_IN) : d;
+        Matrix embed = b.matrix(EMBED, -1, config.vocabSize(), e, true);
         Matrix pos = family.positions() == PositionKind.LEARNED
                 ? b.matrix(POSITION_EMBED, -1, config.maxSeq(), d, true) : null;
-        Matrix classifier = config.tiedEmbeddings() ? embed : b.matrix(LM_HEAD, -1, config.vocabSize(), d, true);
+        Matrix classifier = config.tiedEmbeddings() ? embed : b.matrix(LM_HEAD, -1, config.vocabSize(), e, true);
         boolean transform = family.has(HEAD_TRANSFORM);
         Head head = new Head(b.vector(FINAL_NORM, -1, d, family.has(FINAL_NORM)),
                 b.vector(FINAL_NORM_BIAS, -1, d, false),
                 transform ? b.matrix(HEAD_TRANSFORM, -1, d, d, true) : null,
                 b.vector(HEAD_TRANSFORM_BIAS, -1, d, false),
                 transform ? b.vector(HEAD_NORM, -1, d, true) : null, b.vector(HEAD_NORM_BIAS, -1, d, false),
-                classifier, b.vector(LM_HEAD_BIAS, -1, config.vocabSize(), false));
+                family.has(PROJECT_OUT) ? b.matrix(PROJECT_OUT, -1, e, d, true) : null, classifier, b.vector(LM_HEAD_BIAS, -1, config.vocabSize(), false));
         Transformer t = new Transformer(family, config, kernels, embed, pos,
                 family.has(TOKEN_TYPE_EMBED) ? b.firstRow(TOKEN_TYPE_EMBED, d) : null,
                 b.vector(EMBED_NORM, -1, d, family.has(EMBED_NORM)), b.vector(EMBED_NORM_BIAS, -1, d, false),
                 layers, head);
+        t.projectIn = family.has(PROJECT_IN) ? b.matrix(PROJECT_IN, -1, d, e, true) : null;
         if (family.positions() == PositionKind.ALIBI) {
             t.alibiSlopes = alibiSlopes(config.heads());
         } else if (family.positions() == PositionKind.ALIBI_FALCON) { // slopes[..., None].bfloat16() * positions
@@ -223,6 +228,16 @@ public final class Transformer {
                         + ", expected [" + rows + ", " + cols + "] from the model config");
             }
             return Matrix.of(t);
+        }
+
+        /** The column count of a required [rows, cols] tensor whose width the config does not fix. */
+        int columns(TensorRole role) {
+            TensorData t = find(role, -1, true);
+            if (t.shape().length != 2) {
+                throw new ModelFormatException(file, t.name(), "shape " + Arrays.toString(t.shape())
+                        + ", expected a matrix");
+            }
+            return Math.toIntExact(t.shape()[1]);
         }
 
         /** Row 0 of a [rows, cols] table whose row count the config does not fix (BERT's token types). */
@@ -325,6 +340,9 @@ public final class Transformer {
             activate(h, rows * d);
             norm(h, h, head.norm(), head.normBias(), rows);
         }
+        if (head.projectOut() != null) {
+            h = linear(h, rows, head.projectOut(), null);
+        }
         float[] logits = new float[rows * vocab];
         kernels.matmul(h, rows, head.classifier(), logits);
         if (head.bias() != null) {
@@ -345,12 +363,19 @@ public final class Transformer {
     public float[] embed(int[] tokens, int start) {
         int m = tokens.length, d = config.hiddenSize();
         float[] x = new float[m * d];
+        int e = embed.cols();
+        float[] words = projectIn == null ? x : new float[m * e];
         for (int i = 0; i < m; i++) {
             if (tokens[i] < 0 || tokens[i] >= config.vocabSize()) {
                 throw new IllegalArgumentException("token id " + tokens[i] + " outside the vocabulary [0, "
                         + config.vocabSize() + ")");
             }
-            embed.row(tokens[i], x, i * d);
+            embed.row(tokens[i], words, i * e);
+        }
+        if (projectIn != null) {
+            kernels.matmul(words, m, projectIn, x);
+        }
+        for (int i = 0; i < m; i++) {
             if (positionEmbed != null) {
                 for (int c = 0; c < d; c++) {
                     x[i * d + c] += positionEmbed.get(start + i, c);

@@ -105,6 +105,31 @@ public final class Families {
                     Map.of("model.decoder.embed_positions.weight", 2)));
 
     /**
+     * OPT as its config asks: {@code word_embed_proj_dim} other than the hidden size adds project_in/project_out
+     * (OPT-350m); {@code do_layer_norm_before: false} makes the blocks post-LN, {@code norm(x + f(x))} with
+     * self_attn_layer_norm after the attention and final_layer_norm after the MLP, and drops the decoder's final
+     * LayerNorm (transformers builds none then). Post-LN norms are also the residual stream, so no 1/s folds into
+     * them: every site keeps an explicit input scale, as in BERT.
+     */
+    public static ModelFamily opt(boolean projected, boolean layerNormBefore) {
+        if (!projected && layerNormBefore) {
+            return OPT;
+        }
+        Map<TensorRole, String> names = OPT.tensorNamesCopy();
+        if (projected) {
+            names.put(PROJECT_IN, "model.decoder.project_in.weight");
+            names.put(PROJECT_OUT, "model.decoder.project_out.weight");
+        }
+        if (!layerNormBefore) {
+            names.remove(FINAL_NORM);
+            names.remove(FINAL_NORM_BIAS);
+        }
+        return new ModelFamily(OPT.name(), OPT.architecture(), names, OPT.norm(),
+                layerNormBefore ? NormPlacement.PRE : NormPlacement.POST, OPT.positions(), OPT.mlp(), false, true,
+                layerNormBefore ? OPT.smoothing() : explicitSmoothing(List.of(UP)), OPT.layout());
+    }
+
+    /**
      * GPT-2: pre-LN LayerNorm, learned positions, gelu_new (tanh), Conv1D weights stored [in, out] (transposed
      * once when opened), fused c_attn [q | k | v]. Smoothing as OPT: ln_1 → c_attn (q, k, v), ln_2 → c_fc.
      */

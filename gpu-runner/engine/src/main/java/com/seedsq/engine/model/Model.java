@@ -30,7 +30,7 @@ public record Model(ModelFamily family, ModelConfig config, WeightSource weights
             "llama", new HfArchitecture(cfg -> Families.LLAMA, ModelConfig::fromHfConfig),
             "mistral", new HfArchitecture(cfg -> Families.LLAMA, ModelConfig::fromHfConfig),
             "qwen2", new HfArchitecture(cfg -> Families.LLAMA, ModelConfig::fromHfConfig),
-            "opt", new HfArchitecture(cfg -> Families.OPT, ModelConfig::fromOpt),
+            "opt", new HfArchitecture(Model::opt, ModelConfig::fromOpt),
             "gpt2", new HfArchitecture(cfg -> Families.GPT2, ModelConfig::fromGpt2),
             "gpt_neox", new HfArchitecture(Model::gptNeox, ModelConfig::fromGptNeox),
             "falcon", new HfArchitecture(Model::falcon, ModelConfig::fromFalcon),
@@ -39,6 +39,21 @@ public record Model(ModelFamily family, ModelConfig config, WeightSource weights
             "mixtral", new HfArchitecture(cfg -> Families.MIXTRAL, ModelConfig::fromMixtral),
             "bert", new HfArchitecture(cfg -> Families.bert(cfg.get("hidden_act") == null ? null
                     : String.valueOf(cfg.get("hidden_act"))), ModelConfig::fromBertConfig));
+
+    /**
+     * OPT, with project_in/project_out when word_embed_proj_dim differs from hidden_size and post-LN blocks when
+     * do_layer_norm_before is false (OPT-350m has both). {@code _remove_final_layer_norm} with pre-LN is refused.
+     */
+    private static ModelFamily opt(Map<String, Object> cfg) {
+        boolean before = !Boolean.FALSE.equals(cfg.get("do_layer_norm_before"));
+        if (before && Boolean.TRUE.equals(cfg.get("_remove_final_layer_norm"))) {
+            throw new IllegalArgumentException("_remove_final_layer_norm true with do_layer_norm_before true is not "
+                    + "supported");
+        }
+        boolean projected = cfg.get("word_embed_proj_dim") instanceof Number p
+                && cfg.get("hidden_size") instanceof Number h && p.intValue() != h.intValue();
+        return Families.opt(projected, before);
+    }
 
     /** use_parallel_residual (default true) or the sequential block with the same two norms. */
     private static ModelFamily gptNeox(Map<String, Object> cfg) {

@@ -176,16 +176,14 @@ public record ModelConfig(int hiddenSize, int layers, int heads, int kvHeads, in
     /**
      * OPT ({@code model_type: opt}): ffn_dim, LayerNorm eps 1e-5 (not configurable), classifier tied by default.
      * OPT-350m's projected embeddings (word_embed_proj_dim != hidden_size, project_in/out) and post-LN
-     * ({@code do_layer_norm_before: false}) are refused.
+     * ({@code do_layer_norm_before: false}) are the family's business ({@code Families.opt}); the embedding width
+     * is read from project_in's shape.
      */
     public static ModelConfig fromOpt(Map<String, Object> cfg) {
         int hidden = num(cfg, "hidden_size"), heads = num(cfg, "num_attention_heads");
-        if (numOr(cfg, "word_embed_proj_dim", hidden) != hidden) {
-            throw new IllegalArgumentException("word_embed_proj_dim " + cfg.get("word_embed_proj_dim") + " != "
-                    + "hidden_size " + hidden + ": OPT's project_in/project_out layout (OPT-350m) is not supported");
-        }
-        if (Boolean.FALSE.equals(cfg.get("do_layer_norm_before"))) {
-            throw new IllegalArgumentException("do_layer_norm_before false (post-LN OPT-350m) is not supported");
+        if (numOr(cfg, "word_embed_proj_dim", hidden) <= 0) {
+            throw new IllegalArgumentException("word_embed_proj_dim " + cfg.get("word_embed_proj_dim")
+                    + " is not positive");
         }
         return new ModelConfig(hidden, num(cfg, "num_hidden_layers"), heads, heads, hidden / heads,
                 num(cfg, "ffn_dim"), num(cfg, "vocab_size"), numOr(cfg, "max_position_embeddings", 2048), 1e-5f, 0f,

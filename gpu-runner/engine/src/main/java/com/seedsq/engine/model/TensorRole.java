@@ -26,6 +26,11 @@ public enum TensorRole {
     HEAD_TRANSFORM(false), HEAD_TRANSFORM_BIAS(false), HEAD_NORM(false), HEAD_NORM_BIAS(false),
     /** The classifier's output bias (BERT's {@code cls.predictions.bias}). */
     LM_HEAD_BIAS(false),
+    /**
+     * OPT-350m's projections between a narrower word embedding and the hidden size: PROJECT_IN [hidden, embed]
+     * after the embedding lookup, PROJECT_OUT [embed, hidden] before the classifier (which is [vocab, embed]).
+     */
+    PROJECT_IN(false), PROJECT_OUT(false),
     /** Mixture of experts: the router [experts, d] and each expert's SwiGLU; expert names contain {@code {e}}. */
     ROUTER(true), EXPERT_GATE(true), EXPERT_UP(true), EXPERT_DOWN(true);
 

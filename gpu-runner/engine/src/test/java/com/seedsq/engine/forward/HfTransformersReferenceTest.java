@@ -59,7 +59,7 @@ class HfTransformersReferenceTest {
     static final Set<String> EXPECTED = new TreeSet<>(List.of("llama", "llama-tied", "llama3-rope-scaling", "mistral",
             "qwen2", "opt", "gpt2", "gpt-neox", "gpt-neox-sequential", "falcon-7b", "falcon-new", "bloom", "mixtral",
             "bert", "llama-linear-rope", "mistral-sliding-window", "qwen2-sliding-window", "bloom-post-ln-residual",
-            "falcon-rw-style"));
+            "falcon-rw-style", "opt-350m-style"));
 
     /**
      * The case whose reference holds a transformers quirk rather than the model: hf_reference.py runs eager

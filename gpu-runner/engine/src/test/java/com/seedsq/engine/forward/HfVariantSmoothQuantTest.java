@@ -51,10 +51,11 @@ class HfVariantSmoothQuantTest {
     /** Per case: every site and whether it folds into a norm (true) or keeps an explicit input scale (false). */
     static final Map<String, Map<String, Boolean>> SITES = Map.of(
             "bloom-post-ln-residual", Map.of("attn_in", false, "wo_in", false, "ffn_in", false, "w2_in", false),
-            "falcon-rw-style", Map.of("attn_in", true, "wo_in", false, "ffn_in", true, "w2_in", false));
+            "falcon-rw-style", Map.of("attn_in", true, "wo_in", false, "ffn_in", true, "w2_in", false),
+            "opt-350m-style", Map.of("attn_in", false, "wo_in", false, "ffn_in", false, "w2_in", false));
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"bloom-post-ln-residual", "falcon-rw-style"})
+    @ValueSource(strings = {"bloom-post-ln-residual", "falcon-rw-style", "opt-350m-style"})
     void smoothQuantKeepsTheFunctionAndQuantizes(String name) {
         try (Model m = Model.open(HfTransformersReferenceTest.root().resolve(name))) {
             Map<String, Boolean> sites = new TreeMap<>();
