@@ -48,8 +48,11 @@ public class GgufModelTest {
         }
         System.out.println("GgufModelTest: ../shared/data missing, using a generated tiny model");
         Path bin = dir.resolve("tiny.bin"), tok = dir.resolve("tok.bin");
-        RandomLlama2c.write(bin, RandomLlama2c.tinyHeader(false), 3);
-        RandomLlama2c.writeTokenizer(tok, RandomLlama2c.tinyHeader(false).vocabSize());
+        // a vocabulary of 512 like stories260K's: the tokenizer check encodes English text, which needs the 256 byte
+        // pieces and the printable characters (the 40 ids of tinyHeader stop inside the byte pieces)
+        var header = new com.seedsq.engine.format.llama2c.Llama2cHeader(32, 48, 2, 4, 2, 512, 64, false);
+        RandomLlama2c.write(bin, header, 3);
+        RandomLlama2c.writeTokenizer(tok, header.vocabSize());
         return new Path[]{bin, tok};
     }
 
