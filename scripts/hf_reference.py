@@ -130,7 +130,12 @@ def main():
         if only and case not in only:
             continue
         try:
-            cfg._attn_implementation = "eager"  # the plain reference path, masks (sliding windows) included
+            # the plain eager path (masks and sliding windows spelled out), except for Falcon: transformers 5.17's
+            # eager Falcon attention adds ALiBi twice (once in the causal mask, once to the scores), so its
+            # falcon-rw-style fixture was generated that way and HfTransformersReferenceTest doubles the slopes;
+            # regenerate it with this line in place to drop that adjustment
+            if not case.startswith("falcon"):
+                cfg._attn_implementation = "eager"
             gen = torch.Generator().manual_seed(1234)
             torch.manual_seed(1234)
             model = cls(cfg).float().eval()
