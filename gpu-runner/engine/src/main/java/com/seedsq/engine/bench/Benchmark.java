@@ -98,8 +98,11 @@ public final class Benchmark {
                 System.out.println("oneDNN sgemm: " + OneDnnSgemm.unavailableReason() + "; no ceiling measured");
                 return Double.NaN;
             }
-            float[] ref = new float[m * n];
-            double oneCall = gflops(m, n, kk, () -> dnnl.get().matmul(x, m, seg, n, kk, ref, k.threads()));
+            // operands already in native memory: the ceiling is oneDNN's own rate, without our copies
+            MemorySegment xs = arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_FLOAT, x);
+            MemorySegment refs = arena.allocate((long) m * n * Float.BYTES, 64);
+            double oneCall = gflops(m, n, kk, () -> dnnl.get().gemm(m, n, kk, xs, kk, seg, kk, refs, n, k.threads()));
+            float[] ref = refs.toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
             double ceiling = k.sgemm() == VectorKernels.Sgemm.JAVA ? oneCall : Math.max(oneCall, engine);
             System.out.printf("oneDNN sgemm, one call on %d OpenMP threads: %.1f GFLOP/s (results agree with the "
                             + "engine's to %.1e)%nFP32 GEMM ceiling (best oneDNN sgemm rate above): %.1f GFLOP/s; "

@@ -2,7 +2,9 @@ package com.seedsq.engine.kernel;
 
 import com.seedsq.engine.tensor.DType;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.function.IntConsumer;
 
 /**
@@ -22,10 +24,14 @@ import java.util.function.IntConsumer;
  * </ul>
  * Chunks of 64 rows ran at 56-87% of 128's speed; 256 lost on N = 256 and N = 768 (too few chunks for two threads).
  *
- * <p>F16/BF16 weights stay 2 bytes in memory: each chunk is widened (as the Java kernel widens its tiles,
- * {@link Matrix#widenRows}) into a per-thread float array that goes to oneDNN as is: copying it on into off-heap
- * memory ran at 0.46-0.85 of that speed (M = 4-16). At M = 128 it ran 2.1-2.6x the Java kernel on the same F16
- * weights.
+ * <p>F16/BF16 weights stay 2 bytes in memory: each chunk is widened (as the Java kernel widens its tiles) into a
+ * per-thread native buffer. At M = 128 this ran 2.1-2.6x the Java kernel on the same F16 weights.
+ *
+ * <p>oneDNN reads and writes native memory only (see {@link OneDnnSgemm} for why the calls are not critical ones):
+ * the caller copies {@code x} once into its thread's buffer, and each chunk computes into its thread's
+ * {@code [M, CHUNK_ROWS]} buffer and copies its rows into {@code out}, on the thread that ran it. The copies move
+ * {@code M·(K + N)} floats against {@code 2·M·N·K} FLOPs of product (measured cost in {@code BertPrefillBench}'s
+ * history in the engine README).
  */
 final class OneDnnMatmul {
 
@@ -44,8 +50,17 @@ final class OneDnnMatmul {
 
     private final OneDnnSgemm sgemm;
     private final WorkerPool pool;
-    /** Each thread's widened F16/BF16 chunk; grows to {@code CHUNK_ROWS * K} floats. */
-    private final ThreadLocal<float[]> widened = ThreadLocal.withInitial(() -> new float[0]);
+    /** Each thread's native buffers, grown on demand: the copied x (callers), a chunk's output and widened weights. */
+    private final ThreadLocal<Buffers> buffers = ThreadLocal.withInitial(Buffers::new);
+
+    /** Native scratch of one thread, freed by the GC with the thread (or this object). */
+    private static final class Buffers {
+        MemorySegment x = MemorySegment.NULL, c = MemorySegment.NULL, w = MemorySegment.NULL;
+
+        static MemorySegment atLeast(MemorySegment s, long bytes) {
+            return s.byteSize() >= bytes ? s : Arena.ofAuto().allocate(Math.max(bytes, s.byteSize() * 3 / 2), 64);
+        }
+    }
 
     OneDnnMatmul(OneDnnSgemm sgemm, WorkerPool pool) {
         this.sgemm = sgemm;
@@ -61,27 +76,36 @@ final class OneDnnMatmul {
                     + out.length + "; [" + m + ", " + k + "] x [" + n + ", " + k + "]^T needs " + (long) m * k
                     + " and " + (long) m * n);
         }
-        MemorySegment xs = MemorySegment.ofArray(x), os = MemorySegment.ofArray(out);
+        Buffers mine = buffers.get();
+        mine.x = Buffers.atLeast(mine.x, (long) m * k * Float.BYTES);
+        MemorySegment xs = mine.x;
+        MemorySegment.copy(x, 0, xs, ValueLayout.JAVA_FLOAT, 0, m * k);
         int chunks = (n + CHUNK_ROWS - 1) / CHUNK_ROWS;
         IntConsumer chunk = t -> {
-            int n0 = t * CHUNK_ROWS, n1 = Math.min(n, n0 + CHUNK_ROWS);
+            int n0 = t * CHUNK_ROWS, n1 = Math.min(n, n0 + CHUNK_ROWS), cols = n1 - n0;
+            Buffers own = buffers.get();
             MemorySegment b;
-            if (w.dtype() == DType.F32) {
-                b = w.data().asSlice((long) n0 * k * Float.BYTES, (long) (n1 - n0) * k * Float.BYTES);
+            if (w.dtype() == DType.F32 && w.data().isNative()) {
+                b = w.data().asSlice((long) n0 * k * Float.BYTES, (long) cols * k * Float.BYTES);
+            } else if (w.dtype() == DType.F32) { // weights on the heap (built in memory, e.g. smoothed copies)
+                own.w = Buffers.atLeast(own.w, (long) CHUNK_ROWS * k * Float.BYTES);
+                b = own.w;
+                MemorySegment.copy(w.data(), (long) n0 * k * Float.BYTES, b, 0, (long) cols * k * Float.BYTES);
             } else {
-                float[] f = widened.get();
-                if (f.length < (n1 - n0) * k) {
-                    f = new float[CHUNK_ROWS * k];
-                    widened.set(f);
-                }
+                own.w = Buffers.atLeast(own.w, (long) CHUNK_ROWS * k * Float.BYTES);
+                b = own.w;
                 if (VectorKernels.ARRAY_WIDEN) {
-                    w.widenRows(n0, n1, f);
+                    VectorKernels.widenViaArrays(w, n0, n1, b);
                 } else {
-                    VectorKernels.widen(w, n0, n1, MemorySegment.ofArray(f));
+                    VectorKernels.widen(w, n0, n1, b);
                 }
-                b = MemorySegment.ofArray(f);
             }
-            sgemm.gemm(m, n1 - n0, k, xs, k, b, k, os.asSlice((long) n0 * Float.BYTES), n, 1);
+            own.c = Buffers.atLeast(own.c, (long) m * CHUNK_ROWS * Float.BYTES);
+            MemorySegment c = own.c;
+            sgemm.gemm(m, cols, k, xs, k, b, k, c, cols, 1);
+            for (int i = 0; i < m; i++) {
+                MemorySegment.copy(c, ValueLayout.JAVA_FLOAT, (long) i * cols * Float.BYTES, out, i * n + n0, cols);
+            }
         };
         if (parallel) {
             pool.forEach(chunks, chunk);

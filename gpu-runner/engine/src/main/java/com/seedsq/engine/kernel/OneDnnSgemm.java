@@ -18,8 +18,14 @@ import java.util.Optional;
  *
  * <p>The library is the system's {@code libdnnl.so.2} (e.g. Debian's {@code libdnnl2}), found through the loader
  * path and linked once per JVM; {@link #get} is empty, with the reason in {@link #unavailableReason()}, when it is
- * absent. Downcalls are {@linkplain Linker.Option#critical critical} with heap access, so heap arrays go to the
- * library without a copy (as in {@code kernel.int8.NativeInt8Gemm}).
+ * absent.
+ *
+ * <p>Operands are native memory. The downcalls are ordinary ones, not {@linkplain Linker.Option#critical critical}:
+ * a critical call leaves the thread "in Java" for its whole length, which the JDK reserves for functions about as
+ * short as an empty one. A GEMM of a millisecond held that way crashed the JVM under Flight Recorder's sampler
+ * (JDK 25; 2 runs of 3 of {@code BertPrefillBench} with {@code -XX:StartFlightRecording}, heap corruption or a
+ * SIGSEGV in {@code JfrStackTrace::write}), and it holds off every safepoint (GC) until it returns. Callers copy
+ * heap arrays in and out ({@link OneDnnMatmul} per chunk, into per-thread buffers).
  *
  * <p>Threads: oneDNN's CPU runtime in the Debian build is OpenMP, whose thread count is a setting of the calling
  * thread ({@code omp_get_max_threads}: all cores unless {@code OMP_NUM_THREADS} says otherwise). Every call here
@@ -34,7 +40,8 @@ import java.util.Optional;
 public final class OneDnnSgemm {
 
     private static final String LIBRARY = "libdnnl.so.2";
-    private static final Linker.Option CRITICAL = Linker.Option.critical(true);
+    /** For the two OpenMP setters only: each returns in nanoseconds, the case critical calls are meant for. */
+    private static final Linker.Option CRITICAL = Linker.Option.critical(false);
 
     private final MethodHandle sgemm;
     /** {@code void omp_set_num_threads(int)} and {@code int omp_get_max_threads()}; null unless OpenMP. */
@@ -70,20 +77,34 @@ public final class OneDnnSgemm {
     }
 
     /**
-     * {@code out[m, n] = x[m, k] · w[n, k]ᵀ} with {@code w} row-major F32, as {@link Kernels#matmul}, on
-     * {@code threads} oneDNN (OpenMP) threads.
+     * {@code out[m, n] = x[m, k] · w[n, k]ᵀ} with {@code w} row-major F32 (native), as {@link Kernels#matmul}, on
+     * {@code threads} oneDNN (OpenMP) threads. Copies {@code x} and {@code out} through native memory of its own:
+     * a convenience for tests, not a fast path.
      */
     public void matmul(float[] x, int m, MemorySegment w, int n, int k, float[] out, int threads) {
-        gemm(m, n, k, MemorySegment.ofArray(x), k, w, k, MemorySegment.ofArray(out), n, threads);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment xs = arena.allocateFrom(ValueLayout.JAVA_FLOAT, x);
+            if (!w.isNative()) {
+                w = arena.allocate(w.byteSize(), 64).copyFrom(w);
+            }
+            MemorySegment os = arena.allocate((long) m * n * Float.BYTES, 64);
+            gemm(m, n, k, xs, k, w, k, os, n, threads);
+            MemorySegment.copy(os, ValueLayout.JAVA_FLOAT, 0, out, 0, m * n);
+        }
     }
 
     /**
      * {@code C[m, n] = A[m, k] · B[n, k]ᵀ}, all row-major with leading dimensions (elements between consecutive rows)
      * {@code lda}, {@code ldb}, {@code ldc}; each segment starts at element (0, 0) of its operand. C is overwritten
-     * (beta = 0). Runs on {@code threads} threads where the runtime lets us say so (see the class comment).
+     * (beta = 0). Runs on {@code threads} threads where the runtime lets us say so (see the class comment). All three
+     * must be native segments (see the class comment); a heap segment is refused.
      */
     public void gemm(int m, int n, int k, MemorySegment a, long lda, MemorySegment b, long ldb, MemorySegment c,
                      long ldc, int threads) {
+        if (!a.isNative() || !b.isNative() || !c.isNative()) {
+            throw new IllegalArgumentException("dnnl_sgemm operands must be native memory (a heap array would need "
+                    + "a critical downcall)");
+        }
         try {
             int status;
             if (ompSetNumThreads == null) {
@@ -141,7 +162,7 @@ public final class OneDnnSgemm {
                 return null;
             }
             MethodHandle gemm = linker.downcallHandle(sgemm.get(),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, c, c, l, l, l, f, p, l, p, l, f, p, l), CRITICAL);
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, c, c, l, l, l, f, p, l, p, l, f, p, l));
             // dlsym on the library's handle also searches its dependencies, libgomp among them
             MethodHandle set = lib.find("omp_set_num_threads").map(s -> linker.downcallHandle(s,
                     FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT), CRITICAL)).orElse(null);

@@ -242,4 +242,25 @@ class OneDnnMatmulTest {
             }
         }
     }
+
+    /**
+     * The binding takes native memory only: heap arrays would need a critical downcall, which must not last as long
+     * as a GEMM (see {@link OneDnnSgemm}). A heap operand is refused with a message, never passed to C.
+     */
+    @Test
+    void refusesHeapOperands() {
+        assumeOneDnn();
+        OneDnnSgemm sgemm = OneDnnSgemm.get().orElseThrow();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment heap = MemorySegment.ofArray(new float[4]), off = arena.allocate(16, 64);
+            for (MemorySegment[] abc : new MemorySegment[][]{{heap, off, off}, {off, heap, off}, {off, off, heap}}) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> sgemm.gemm(2, 2, 1, abc[0], 1, abc[1], 1, abc[2], 2, 1));
+                assertTrue(e.getMessage().contains("native memory"), e.getMessage());
+            }
+            float[] out = new float[4];
+            sgemm.matmul(new float[]{1, 2}, 2, MemorySegment.ofArray(new float[]{3, 4}), 2, 1, out, 1);
+            assertArrayEquals(new float[]{3, 4, 6, 8}, out); // the convenience copies through native memory
+        }
+    }
 }

@@ -33,9 +33,14 @@ import java.util.WeakHashMap;
  * calling thread's scratch buffer, so concurrent callers may share one kernel.
  *
  * <p>The Maven build compiles the C file with gcc into the class path; {@link #load} returns empty, with the reason
- * in {@link #unavailableReason()}, when that library, the CPU feature or the OS is missing. Downcalls are
- * {@linkplain Linker.Option#critical critical} with heap access, so heap arrays (activations quantized per call,
- * outputs) go to C without a copy.
+ * in {@link #unavailableReason()}, when that library, the CPU feature or the OS is missing.
+ *
+ * <p>The C code sees native memory only: the downcalls are ordinary ones, not {@linkplain Linker.Option#critical
+ * critical} calls with heap access, which the JDK reserves for functions as short as an empty one (a long critical
+ * call holds off safepoints, and long critical sgemm calls crashed the JVM under Flight Recorder; see
+ * {@code kernel.OneDnnSgemm}). Per call, the caller's thread copies the activation codes and the scales into its
+ * native scratch, the panels write into a native output there, and the caller copies that into the heap array:
+ * {@code M·K} bytes in and {@code 4·M·N} out, against {@code 2·M·N·K} operations.
  */
 public final class NativeInt8Gemm implements Int8Gemm {
 
@@ -48,8 +53,18 @@ public final class NativeInt8Gemm implements Int8Gemm {
     private final WorkerPool pool;
     /** Packed weights (native, 64-byte aligned), freed by the GC once their key or this kernel is gone. */
     private final Map<Int8Weights, MemorySegment> packed = new WeakHashMap<>();
-    /** Each calling thread's packed activations, grown as needed. */
-    private final ThreadLocal<MemorySegment> scratch = new ThreadLocal<>();
+    /** Each calling thread's native scratch, grown as needed. */
+    private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
+
+    /** One calling thread's native buffers: raw and packed activations, scales and bias, the output. */
+    private static final class Scratch {
+        MemorySegment codes = MemorySegment.NULL, packed = MemorySegment.NULL, floats = MemorySegment.NULL,
+                out = MemorySegment.NULL;
+
+        static MemorySegment atLeast(MemorySegment s, long bytes) {
+            return s.byteSize() >= bytes ? s : Arena.ofAuto().allocate(Math.max(bytes, s.byteSize() * 3 / 2), 64);
+        }
+    }
 
     private NativeInt8Gemm(int threads) {
         this.pool = new WorkerPool(threads);
@@ -74,20 +89,37 @@ public final class NativeInt8Gemm implements Int8Gemm {
     public void multiply(QuantizedMatrix a, Int8Weights w, Int8Output out) {
         out.check(a, w);
         int m = a.rows(), n = w.rows(), k = a.cols();
-        MemorySegment wp = packedWeights(w), ap = packedActivations(a);
+        Scratch s = scratch.get();
+        MemorySegment wp = packedWeights(w), ap = packedActivations(a, s);
+        s.out = Scratch.atLeast(s.out, (long) m * n * Integer.BYTES);
+        MemorySegment result = s.out.asSlice(0, (long) m * n * Integer.BYTES);
         Call call = switch (out) {
-            case Int8Output.Int32 i -> new Call(ap, wp, m, n, k, MemorySegment.ofArray(i.acc()), MemorySegment.NULL,
-                    MemorySegment.NULL, false, MemorySegment.NULL, false, MemorySegment.NULL);
-            case Int8Output.Dequantized d -> new Call(ap, wp, m, n, k, MemorySegment.NULL,
-                    MemorySegment.ofArray(d.out()), MemorySegment.ofArray(d.aScales()), d.aPerRow(),
-                    MemorySegment.ofArray(d.wScales()), d.wPerRow(),
-                    d.bias() == null ? MemorySegment.NULL : MemorySegment.ofArray(d.bias()));
+            case Int8Output.Int32 i -> new Call(ap, wp, m, n, k, result, MemorySegment.NULL, MemorySegment.NULL,
+                    false, MemorySegment.NULL, false, MemorySegment.NULL);
+            case Int8Output.Dequantized d -> {
+                // scales and bias side by side in one native block: [aScales | wScales | bias]
+                int na = d.aPerRow() ? m : 1, nw = d.wPerRow() ? n : 1, nb = d.bias() == null ? 0 : n;
+                s.floats = Scratch.atLeast(s.floats, (long) (na + nw + nb) * Float.BYTES);
+                MemorySegment f = s.floats;
+                MemorySegment.copy(d.aScales(), 0, f, ValueLayout.JAVA_FLOAT, 0, na);
+                MemorySegment.copy(d.wScales(), 0, f, ValueLayout.JAVA_FLOAT, (long) na * Float.BYTES, nw);
+                if (nb > 0) {
+                    MemorySegment.copy(d.bias(), 0, f, ValueLayout.JAVA_FLOAT, (long) (na + nw) * Float.BYTES, nb);
+                }
+                yield new Call(ap, wp, m, n, k, MemorySegment.NULL, result, f, d.aPerRow(),
+                        f.asSlice((long) na * Float.BYTES), d.wPerRow(),
+                        nb == 0 ? MemorySegment.NULL : f.asSlice((long) (na + nw) * Float.BYTES));
+            }
         };
         int panels = (n + Library.PANEL_COLS - 1) / Library.PANEL_COLS;
         if ((long) m * n * k < PARALLEL_MIN_WORK) {
             call.run(0, panels);
         } else {
             pool.forEach(panels, p -> call.run(p, p + 1));
+        }
+        switch (out) {
+            case Int8Output.Int32 i -> MemorySegment.copy(result, ValueLayout.JAVA_INT, 0, i.acc(), 0, m * n);
+            case Int8Output.Dequantized d -> MemorySegment.copy(result, ValueLayout.JAVA_FLOAT, 0, d.out(), 0, m * n);
         }
     }
 
@@ -103,32 +135,48 @@ public final class NativeInt8Gemm implements Int8Gemm {
         int n = w.rows(), k = w.cols();
         MemorySegment p = Arena.ofAuto().allocate(Library.call(() -> (long) Library.PACKED_W_BYTES.invokeExact(n, k)),
                 64);
-        Library.call(() -> {
-            Library.PACK_W.invokeExact(w.matrix().codes(), MemorySegment.ofArray(w.rowSums()), n, k, p);
-            return null;
-        });
+        try (Arena staging = Arena.ofConfined()) {
+            MemorySegment codes = native_(w.matrix().codes(), staging);
+            MemorySegment sums = staging.allocateFrom(ValueLayout.JAVA_INT, w.rowSums());
+            Library.call(() -> {
+                Library.PACK_W.invokeExact(codes, sums, n, k, p);
+                return null;
+            });
+        }
         synchronized (packed) {
             MemorySegment raced = packed.putIfAbsent(w, p);
             return raced == null ? p : raced;
         }
     }
 
-    /** A shifted to unsigned and interleaved in strips, in this thread's scratch buffer. */
-    private MemorySegment packedActivations(QuantizedMatrix a) {
+    /** A shifted to unsigned and interleaved in strips, in the calling thread's scratch. */
+    private MemorySegment packedActivations(QuantizedMatrix a, Scratch s) {
         int m = a.rows(), k = a.cols();
         long bytes = Library.call(() -> (long) Library.PACKED_A_BYTES.invokeExact(m, k));
-        MemorySegment s = scratch.get();
-        if (s == null || s.byteSize() < bytes) {
-            s = Arena.ofAuto().allocate(Math.max(bytes, s == null ? 0 : s.byteSize() * 2), 64);
-            scratch.set(s);
+        s.packed = Scratch.atLeast(s.packed, bytes);
+        MemorySegment codes = a.codes();
+        if (!codes.isNative()) {
+            s.codes = Scratch.atLeast(s.codes, (long) m * k);
+            MemorySegment.copy(codes, 0, s.codes, 0, (long) m * k);
+            codes = s.codes;
         }
-        MemorySegment target = s;
+        MemorySegment source = codes, target = s.packed;
         int strips = (m + Library.STRIP_ROWS - 1) / Library.STRIP_ROWS;
         Library.call(() -> {
-            Library.PACK_A.invokeExact(a.codes(), m, k, 0, strips, target);
+            Library.PACK_A.invokeExact(source, m, k, 0, strips, target);
             return null;
         });
-        return s;
+        return target;
+    }
+
+    /** {@code codes} itself when native, else a copy in {@code arena}. */
+    private static MemorySegment native_(MemorySegment codes, Arena arena) {
+        if (codes.isNative()) {
+            return codes;
+        }
+        MemorySegment copy = arena.allocate(codes.byteSize(), 64);
+        MemorySegment.copy(codes, 0, copy, 0, codes.byteSize());
+        return copy;
     }
 
     /** The arguments of one product; {@link #run} computes the output columns of panels [p0, p1). */
@@ -237,10 +285,12 @@ public final class NativeInt8Gemm implements Int8Gemm {
             Linker linker = Linker.nativeLinker();
             SymbolLookup symbols = SymbolLookup.libraryLookup(lib, Arena.global());
             ValueLayout p = ValueLayout.ADDRESS, i = ValueLayout.JAVA_INT, l = ValueLayout.JAVA_LONG;
-            Linker.Option critical = Linker.Option.critical(true);
+            // critical (no thread-state change) only for the constant-time size queries; see the class comment
+            Linker.Option[] quick = {Linker.Option.critical(false)}, none = {};
             java.util.function.BiFunction<String, FunctionDescriptor, MethodHandle> handle = (name, fd) ->
                     linker.downcallHandle(symbols.find(name).orElseThrow(() -> new IllegalStateException(
-                            name + " not found in " + lib)), fd, critical);
+                            name + " not found in " + lib)), fd, name.contains("bytes") || name.contains("_cols")
+                            || name.contains("_rows") ? quick : none);
             shape[0] = (int) handle.apply("sq_s8_panel_cols", FunctionDescriptor.of(i)).invokeExact();
             shape[1] = (int) handle.apply("sq_s8_strip_rows", FunctionDescriptor.of(i)).invokeExact();
             return new MethodHandle[]{
