@@ -39,6 +39,12 @@ public abstract class ForwardingKernels implements Kernels {
     }
 
     @Override
+    public void gemmNN(float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                       int m, int n, int k, float alpha) {
+        delegate.gemmNN(a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, alpha);
+    }
+
+    @Override
     public void parallelFor(int count, IntConsumer body) {
         delegate.parallelFor(count, body);
     }

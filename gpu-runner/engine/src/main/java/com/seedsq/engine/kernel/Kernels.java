@@ -15,6 +15,29 @@ public interface Kernels extends AutoCloseable {
     /** {@code out[i, j] = sum_c x[i, c] * w[j, c]} for x [m, w.cols], out [m, w.rows]. */
     void matmul(float[] x, int m, Matrix w, float[] out);
 
+    /**
+     * A linear layer: {@link #matmul}, then {@code out[i, j] += bias[j]} ({@code bias} may be null). Kernels that can
+     * add the bias while writing the product out (the INT8 epilogue, oneDNN's copy-out) override this; the sum is the
+     * same float addition either way, so the result is too. Decorators that watch {@link #matmul} (calibration) keep
+     * seeing every product, since this default goes through it.
+     */
+    default void linear(float[] x, int m, Matrix w, float[] bias, float[] out) {
+        matmul(x, m, w, out);
+        addBias(out, m, bias);
+    }
+
+    /** {@code out[i, j] += bias[j]} for {@code m} rows of {@code bias.length}; nothing when {@code bias} is null. */
+    static void addBias(float[] out, int m, float[] bias) {
+        if (bias != null) {
+            int n = bias.length;
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    out[i * n + j] += bias[j];
+                }
+            }
+        }
+    }
+
     float dot(float[] a, int aOff, float[] b, int bOff, int n);
 
     /** {@code y[yOff + i] += a * x[xOff + i]}. */
@@ -55,6 +78,27 @@ public interface Kernels extends AutoCloseable {
             for (int i = 0; i < dim; i++) {
                 float v = (float) (x[o + i] - mean) * inv * weight[i];
                 out[o + i] = bias == null ? v : v + bias[i];
+            }
+        }
+    }
+
+    /**
+     * {@code C[i, j] = alpha · Σ_p A[i, p] · B[p, j]} for {@code i < m, j < n, p < k}: A, B and C row-major with
+     * leading dimensions {@code lda, ldb, ldc} (elements between rows) from offsets {@code aOff, bOff, cOff}; C is
+     * overwritten. Prefill attention is two of these per head: Q·Kᵀ (the cache keeps keys transposed) and P·V.
+     *
+     * <p>Each element sums its {@code k} products in order of p with fused multiply-adds, then multiplies by alpha:
+     * every implementation rounds the same way, so results are bit-identical whatever the tiling.
+     */
+    default void gemmNN(float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                        int m, int n, int k, float alpha) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float acc = 0f;
+                for (int p = 0; p < k; p++) {
+                    acc = Math.fma(a[aOff + i * lda + p], b[bOff + p * ldb + j], acc);
+                }
+                c[cOff + i * ldc + j] = alpha * acc;
             }
         }
     }

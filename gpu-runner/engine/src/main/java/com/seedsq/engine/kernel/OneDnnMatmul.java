@@ -67,8 +67,11 @@ final class OneDnnMatmul {
         this.pool = pool;
     }
 
-    /** {@code out[m, n] = x[m, k] · w[n, k]ᵀ}; chunks run on the pool when {@code parallel}, else on this thread. */
-    void matmul(float[] x, int m, Matrix w, float[] out, boolean parallel) {
+    /**
+     * {@code out[m, n] = x[m, k] · w[n, k]ᵀ (+ bias[n] when not null)}; chunks run on the pool when {@code parallel},
+     * else on this thread.
+     */
+    void matmul(float[] x, int m, Matrix w, float[] bias, float[] out, boolean parallel) {
         int n = w.rows(), k = w.cols();
         // native code does not check bounds: a short array must fail here, as it would in the Java kernel
         if (x.length < (long) m * k || out.length < (long) m * n) {
@@ -104,7 +107,11 @@ final class OneDnnMatmul {
             MemorySegment c = own.c;
             sgemm.gemm(m, cols, k, xs, k, b, k, c, cols, 1);
             for (int i = 0; i < m; i++) {
-                MemorySegment.copy(c, ValueLayout.JAVA_FLOAT, (long) i * cols * Float.BYTES, out, i * n + n0, cols);
+                if (bias == null) {
+                    MemorySegment.copy(c, ValueLayout.JAVA_FLOAT, (long) i * cols * Float.BYTES, out, i * n + n0, cols);
+                } else {
+                    VectorKernels.addRow(c, (long) i * cols * Float.BYTES, bias, n0, out, i * n + n0, cols);
+                }
             }
         };
         if (parallel) {

@@ -6,6 +6,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -99,6 +100,18 @@ public final class VectorKernels extends ScalarKernels {
         IntVector bits = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
         bits = bits.blend(shifted.or(0x7f800000), magnitude.compare(VectorOperators.GE, 0x7c00));
         return bits.or(codes.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+    }
+
+    /** {@code out[o + j] = src[at + 4j] + bias[b + j]} for {@code j < len}: a native product row plus its bias. */
+    static void addRow(MemorySegment src, long at, float[] bias, int b, float[] out, int o, int len) {
+        int j = 0;
+        for (int bound = S.loopBound(len); j < bound; j += L) {
+            FloatVector.fromMemorySegment(S, src, at + (long) j * Float.BYTES, ByteOrder.nativeOrder())
+                    .add(FloatVector.fromArray(S, bias, b + j)).intoArray(out, o + j);
+        }
+        for (; j < len; j++) {
+            out[o + j] = src.get(ValueLayout.JAVA_FLOAT, at + (long) j * Float.BYTES) + bias[b + j];
+        }
     }
 
     /** Rows [from, to) of an F16/BF16 matrix as float32 into {@code dst}. */
@@ -228,11 +241,26 @@ public final class VectorKernels extends ScalarKernels {
         pool.forEach(count, body);
     }
 
+    /** On oneDNN the bias is added as each chunk is copied out (see {@link Kernels#linear}). */
+    @Override
+    public void linear(float[] x, int m, Matrix w, float[] bias, float[] out) {
+        int n = w.rows(), k = w.cols();
+        if (onOneDnn(m, n, k)) {
+            oneDnn.matmul(x, m, w, bias, out, (long) m * n * k >= PARALLEL_MIN_WORK);
+        } else {
+            super.linear(x, m, w, bias, out);
+        }
+    }
+
+    private boolean onOneDnn(int m, int n, int k) {
+        return oneDnn != null && m > 0 && n > 0 && k > 0 && (sgemm == Sgemm.ONEDNN || m >= OneDnnMatmul.MIN_ROWS);
+    }
+
     @Override
     public void matmul(float[] x, int m, Matrix w, float[] out) {
         int n = w.rows(), k = w.cols();
-        if (oneDnn != null && m > 0 && n > 0 && k > 0 && (sgemm == Sgemm.ONEDNN || m >= OneDnnMatmul.MIN_ROWS)) {
-            oneDnn.matmul(x, m, w, out, (long) m * n * k >= PARALLEL_MIN_WORK);
+        if (onOneDnn(m, n, k)) {
+            oneDnn.matmul(x, m, w, null, out, (long) m * n * k >= PARALLEL_MIN_WORK);
             return;
         }
         int tiles = (n + TILE_N - 1) / TILE_N;
@@ -403,6 +431,97 @@ public final class VectorKernels extends ScalarKernels {
         return s;
     }
 
+    /**
+     * Register-blocked: 4 rows of A × 4 vectors of B's columns in 16 accumulators, so each B vector loaded serves 4
+     * FMAs (the per-row axpy it replaces in attention loaded and stored a scores vector for every FMA); a masked
+     * single-vector tile takes ragged columns and one row at a time the last m % 4 rows. Each element still sums
+     * over p in order with FMAs, hence the same bits as {@link Kernels#gemmNN}.
+     */
+    @Override
+    public void gemmNN(float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                       int m, int n, int k, float alpha) {
+        int i = 0;
+        for (; i + 4 <= m; i += 4) {
+            int j = 0;
+            for (; j + 4 * L <= n; j += 4 * L) {
+                gemm4x4(a, aOff + i * lda, lda, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc, k, alpha);
+            }
+            for (; j < n; j += L) {
+                VectorMask<Float> mask = S.indexInRange(j, n);
+                for (int r = 0; r < 4; r++) {
+                    gemm1x1(a, aOff + (i + r) * lda, b, bOff + j, ldb, c, cOff + (i + r) * ldc + j, k, alpha, mask);
+                }
+            }
+        }
+        for (; i < m; i++) {
+            for (int j = 0; j < n; j += L) {
+                gemm1x1(a, aOff + i * lda, b, bOff + j, ldb, c, cOff + i * ldc + j, k, alpha, S.indexInRange(j, n));
+            }
+        }
+    }
+
+    private static void gemm4x4(float[] a, int a0, int lda, float[] b, int b0, int ldb, float[] c, int c0, int ldc,
+                                int k, float alpha) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S),
+                c03 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S),
+                c12 = FloatVector.zero(S), c13 = FloatVector.zero(S), c20 = FloatVector.zero(S),
+                c21 = FloatVector.zero(S), c22 = FloatVector.zero(S), c23 = FloatVector.zero(S),
+                c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S),
+                c33 = FloatVector.zero(S);
+        for (int p = 0; p < k; p++) {
+            int bp = b0 + p * ldb;
+            FloatVector b0v = FloatVector.fromArray(S, b, bp), b1v = FloatVector.fromArray(S, b, bp + L),
+                    b2v = FloatVector.fromArray(S, b, bp + 2 * L), b3v = FloatVector.fromArray(S, b, bp + 3 * L);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0v, c00);
+            c01 = x.fma(b1v, c01);
+            c02 = x.fma(b2v, c02);
+            c03 = x.fma(b3v, c03);
+            x = FloatVector.broadcast(S, a[a0 + lda + p]);
+            c10 = x.fma(b0v, c10);
+            c11 = x.fma(b1v, c11);
+            c12 = x.fma(b2v, c12);
+            c13 = x.fma(b3v, c13);
+            x = FloatVector.broadcast(S, a[a0 + 2 * lda + p]);
+            c20 = x.fma(b0v, c20);
+            c21 = x.fma(b1v, c21);
+            c22 = x.fma(b2v, c22);
+            c23 = x.fma(b3v, c23);
+            x = FloatVector.broadcast(S, a[a0 + 3 * lda + p]);
+            c30 = x.fma(b0v, c30);
+            c31 = x.fma(b1v, c31);
+            c32 = x.fma(b2v, c32);
+            c33 = x.fma(b3v, c33);
+        }
+        // stored here, not in a helper taking the vectors: with a store4(v0..v3) helper the kernel ran at 30
+        // GFLOP/s on one core instead of 200 (BERT's 16 x 128 x 64 scores), vectors boxed for the call
+        c00.mul(alpha).intoArray(c, c0);
+        c01.mul(alpha).intoArray(c, c0 + L);
+        c02.mul(alpha).intoArray(c, c0 + 2 * L);
+        c03.mul(alpha).intoArray(c, c0 + 3 * L);
+        c10.mul(alpha).intoArray(c, c0 + ldc);
+        c11.mul(alpha).intoArray(c, c0 + ldc + L);
+        c12.mul(alpha).intoArray(c, c0 + ldc + 2 * L);
+        c13.mul(alpha).intoArray(c, c0 + ldc + 3 * L);
+        c20.mul(alpha).intoArray(c, c0 + 2 * ldc);
+        c21.mul(alpha).intoArray(c, c0 + 2 * ldc + L);
+        c22.mul(alpha).intoArray(c, c0 + 2 * ldc + 2 * L);
+        c23.mul(alpha).intoArray(c, c0 + 2 * ldc + 3 * L);
+        c30.mul(alpha).intoArray(c, c0 + 3 * ldc);
+        c31.mul(alpha).intoArray(c, c0 + 3 * ldc + L);
+        c32.mul(alpha).intoArray(c, c0 + 3 * ldc + 2 * L);
+        c33.mul(alpha).intoArray(c, c0 + 3 * ldc + 3 * L);
+    }
+
+    private static void gemm1x1(float[] a, int a0, float[] b, int b0, int ldb, float[] c, int c0, int k, float alpha,
+                                VectorMask<Float> mask) {
+        FloatVector acc = FloatVector.zero(S);
+        for (int p = 0; p < k; p++) {
+            acc = FloatVector.broadcast(S, a[a0 + p]).fma(FloatVector.fromArray(S, b, b0 + p * ldb, mask), acc);
+        }
+        acc.mul(alpha).intoArray(c, c0, mask);
+    }
+
     @Override
     public void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
         int i = 0;
@@ -511,13 +630,21 @@ public final class VectorKernels extends ScalarKernels {
         for (; i < bound; i += L) {
             vmax = vmax.max(FloatVector.fromArray(S, x, off + i));
         }
-        float max = vmax.reduceLanes(VectorOperators.MAX);
+        float max = vmax.reduceLanes(VectorOperators.MAX); // exact in any order, unlike a sum
         for (; i < len; i++) {
             max = Math.max(max, x[off + i]);
         }
-        float sum = 0;
-        for (i = 0; i < len; i++) {
-            float e = (float) Math.exp(x[off + i] - max);
+        // e^(x - max) on our deterministic vector exp (see exp(FloatVector)), summed in a fixed lane order: scalar
+        // Math.exp here was most of BERT-base's remaining attention time (12 layers x 12 heads x 128 x 128 values)
+        FloatVector vm = FloatVector.broadcast(S, max), vsum = FloatVector.zero(S);
+        for (i = 0; i < bound; i += L) {
+            FloatVector e = exp(FloatVector.fromArray(S, x, off + i).sub(vm));
+            e.intoArray(x, off + i);
+            vsum = vsum.add(e);
+        }
+        float sum = sumLanes(vsum);
+        for (; i < len; i++) {
+            float e = exp(x[off + i] - max);
             x[off + i] = e;
             sum += e;
         }

@@ -41,9 +41,15 @@ public final class Int8LinearKernels extends ForwardingKernels {
 
     @Override
     public void matmul(float[] x, int m, Matrix w, float[] out) {
+        linear(x, m, w, null, out);
+    }
+
+    /** The bias goes into the GEMM's dequantizing epilogue ({@code acc·aScale·wScale + bias}, the same float sum). */
+    @Override
+    public void linear(float[] x, int m, Matrix w, float[] bias, float[] out) {
         QuantizedLinear q = linears.get(w.name());
         if (q == null) {
-            delegate.matmul(x, m, w, out);
+            delegate.linear(x, m, w, bias, out);
             return;
         }
         if (w.cols() != q.cols() || w.rows() != q.rows()) {
@@ -51,12 +57,8 @@ public final class Int8LinearKernels extends ForwardingKernels {
                     + ", INT8 weights are " + q.rows() + "x" + q.cols());
         }
         QuantizedMatrix a = quantizeInput(q, x, m);
-        if (gemm != null) {
-            gemm.multiply(a, q.weights(), null, out);
-        } else {
-            delegate.matmul(a.dequantize(), m, q.dequantized(), out);
-        }
-        if (errors != null) {
+        if (errors != null) { // the error is the product's, before the bias: measure, then add it
+            product(q, a, m, null, out);
             float[] ref = new float[out.length];
             float[] in = q.inputScale() == null ? x : InputScaleKernels.scale(x, m, q.inputScale());
             delegate.matmul(in, m, w, ref);
@@ -66,6 +68,17 @@ public final class Int8LinearKernels extends ForwardingKernels {
                 e[0] += d * d;
                 e[1] += (double) ref[i] * ref[i];
             }
+            Kernels.addBias(out, m, bias);
+        } else {
+            product(q, a, m, bias, out);
+        }
+    }
+
+    private void product(QuantizedLinear q, QuantizedMatrix a, int m, float[] bias, float[] out) {
+        if (gemm != null) {
+            gemm.multiply(a, q.weights(), bias, out);
+        } else {
+            delegate.linear(a.dequantize(), m, q.dequantized(), bias, out);
         }
     }
 

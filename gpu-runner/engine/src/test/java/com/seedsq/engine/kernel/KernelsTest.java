@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -228,6 +229,50 @@ class KernelsTest {
         ref.matmul(x, m, w, b);
         for (int i = 0; i < a.length; i++) {
             assertEquals(b[i], a[i], 1e-3, "at " + i); // |sum| ~ sqrt(256) = 16, 256 float ops: 1e-3 is ~30 ulps
+        }
+    }
+
+    /**
+     * The register-blocked gemmNN gives the scalar definition's bits (each element: FMAs in order of p, then alpha)
+     * on ragged shapes around its 4-row x 4-vector tile, with offsets and leading dimensions wider than the operands,
+     * and leaves everything outside C's m x n window untouched.
+     */
+    @Test
+    void gemmNNMatchesTheScalarDefinitionBitForBit() {
+        Random rnd = new Random(7);
+        int[] sizes = {1, 3, 4, 5, 8, 15, 16, 17, 31, 64, 65, 100, 128};
+        for (int trial = 0; trial < 300; trial++) {
+            int m = sizes[rnd.nextInt(sizes.length)], n = sizes[rnd.nextInt(sizes.length)];
+            int k = sizes[rnd.nextInt(sizes.length)];
+            int lda = k + rnd.nextInt(5), ldb = n + rnd.nextInt(20), ldc = n + rnd.nextInt(7);
+            int aOff = rnd.nextInt(9), bOff = rnd.nextInt(9), cOff = rnd.nextInt(9);
+            float[] a = new float[aOff + m * lda], b = new float[bOff + k * ldb];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) rnd.nextGaussian();
+            }
+            for (int i = 0; i < b.length; i++) {
+                b[i] = (float) rnd.nextGaussian();
+            }
+            float alpha = rnd.nextBoolean() ? 1f : 0.125f;
+            float[] want = new float[cOff + m * ldc + 3], got = new float[want.length];
+            Arrays.fill(want, -7f);
+            Arrays.fill(got, -7f);
+            ref.gemmNN(a, aOff, lda, b, bOff, ldb, want, cOff, ldc, m, n, k, alpha);
+            fast.gemmNN(a, aOff, lda, b, bOff, ldb, got, cOff, ldc, m, n, k, alpha);
+            assertArrayEquals(want, got, "m=" + m + " n=" + n + " k=" + k);
+            // the scalar definition against a double-precision sum, within the float rounding of k terms
+            double worst = 0;
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double sum = 0, mag = 0;
+                    for (int p = 0; p < k; p++) {
+                        sum += (double) a[aOff + i * lda + p] * b[bOff + p * ldb + j];
+                        mag += Math.abs((double) a[aOff + i * lda + p] * b[bOff + p * ldb + j]);
+                    }
+                    worst = Math.max(worst, Math.abs(alpha * sum - want[cOff + i * ldc + j]) / (alpha * mag));
+                }
+            }
+            assertTrue(worst < 1e-6 * k, "m=" + m + " n=" + n + " k=" + k + ": " + worst);
         }
     }
 

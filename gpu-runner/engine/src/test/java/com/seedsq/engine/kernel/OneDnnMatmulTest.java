@@ -95,6 +95,11 @@ class OneDnnMatmulTest {
                             dnnl.matmul(x, m, w, a);
                             java.matmul(x, m, w, b);
                             worst = Math.max(worst, compare(x, m, w, a, b, dt + " m=" + m + " n=" + n + " k=" + k));
+                            // the bias added while copying out is the same float sum as adding it afterwards
+                            float[] bias = random(rnd, n), fused = new float[m * n];
+                            dnnl.linear(x, m, w, bias, fused);
+                            Kernels.addBias(a, m, bias);
+                            assertArrayEquals(a, fused, "bias, " + dt + " m=" + m + " n=" + n + " k=" + k);
                             products++;
                         }
                     }
