@@ -463,9 +463,14 @@ public final class Transformer {
         }
         float[] keys = cache.keys[l], values = cache.values[l];
         int capacity = cache.capacity();
-        for (int i = 0; i < m; i++) {
-            for (int c = 0; c < kvd; c++) {
-                keys[c * capacity + start + i] = k[i * kvd + c]; // transposed: see KvCache
+        // transposed (see KvCache), in tiles of 16 channels: 16 write streams along the positions, instead of every
+        // write landing on another cache line (a tenth of BERT-base's INT8 prefill before)
+        for (int c0 = 0; c0 < kvd; c0 += 16) {
+            int c1 = Math.min(kvd, c0 + 16);
+            for (int i = 0; i < m; i++) {
+                for (int c = c0; c < c1; c++) {
+                    keys[c * capacity + start + i] = k[i * kvd + c];
+                }
             }
         }
         System.arraycopy(v, 0, values, start * kvd, m * kvd);

@@ -47,7 +47,12 @@ public interface Kernels extends AutoCloseable {
     void parallelFor(int count, IntConsumer body);
 
     default void rmsnorm(float[] out, float[] x, float[] weight, int m, int dim, float eps) {
-        for (int r = 0; r < m; r++) {
+        rmsnormRows(out, x, weight, 0, m, dim, eps);
+    }
+
+    /** {@link #rmsnorm} of rows [r0, r1) only: rows are independent, so kernels may share them out. */
+    static void rmsnormRows(float[] out, float[] x, float[] weight, int r0, int r1, int dim, float eps) {
+        for (int r = r0; r < r1; r++) {
             int o = r * dim;
             float ss = 0f;
             for (int i = 0; i < dim; i++) {
@@ -62,7 +67,13 @@ public interface Kernels extends AutoCloseable {
 
     /** LayerNorm with biased variance (PyTorch); {@code bias} may be null. */
     default void layernorm(float[] out, float[] x, float[] weight, float[] bias, int m, int dim, float eps) {
-        for (int r = 0; r < m; r++) {
+        layernormRows(out, x, weight, bias, 0, m, dim, eps);
+    }
+
+    /** {@link #layernorm} of rows [r0, r1) only (see {@link #rmsnormRows}). */
+    static void layernormRows(float[] out, float[] x, float[] weight, float[] bias, int r0, int r1, int dim,
+                              float eps) {
+        for (int r = r0; r < r1; r++) {
             int o = r * dim;
             double mean = 0;
             for (int i = 0; i < dim; i++) {

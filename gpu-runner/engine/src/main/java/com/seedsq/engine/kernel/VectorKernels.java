@@ -1,6 +1,7 @@
 package com.seedsq.engine.kernel;
 
 import com.seedsq.engine.tensor.DType;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -239,6 +240,92 @@ public final class VectorKernels extends ScalarKernels {
     @Override
     public void parallelFor(int count, IntConsumer body) {
         pool.forEach(count, body);
+    }
+
+    /**
+     * Norms share out blocks of rows (the same per-row code as the scalar default, so the same bits): BERT's 25
+     * LayerNorms over 128 x 768 values took ~5 ms of a ~60 ms INT8 forward on one thread.
+     */
+    @Override
+    public void layernorm(float[] out, float[] x, float[] weight, float[] bias, int m, int dim, float eps) {
+        byRows(m, dim, (r0, r1) -> layernormRows(out, x, weight, bias, r0, r1, dim, eps));
+    }
+
+    /** Doubles as wide as the machine's vectors, and floats with as many lanes (half the bits). */
+    private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> FS = VectorSpecies.of(float.class,
+            VectorShape.forBitSize(DS.vectorBitSize() / 2));
+
+    /**
+     * {@link Kernels#layernormRows} with the mean and variance summed in double lanes (then the lanes in index
+     * order) instead of one running double: the same formula, summed in another fixed order, so within a rounding
+     * of a double of the scalar result (KernelsTest) and bit-identical run to run. Normalising is element-wise and
+     * rounds exactly as the scalar code does.
+     */
+    static void layernormRows(float[] out, float[] x, float[] weight, float[] bias, int r0, int r1, int dim,
+                              float eps) {
+        int n = DS.length(), bound = dim - dim % n;
+        for (int r = r0; r < r1; r++) {
+            int o = r * dim;
+            DoubleVector acc = DoubleVector.zero(DS);
+            int i = 0;
+            for (; i < bound; i += n) {
+                acc = acc.add(toDoubles(x, o + i));
+            }
+            double mean = sumInOrder(acc);
+            for (; i < dim; i++) {
+                mean += x[o + i];
+            }
+            mean /= dim;
+            acc = DoubleVector.zero(DS);
+            for (i = 0; i < bound; i += n) {
+                DoubleVector d = toDoubles(x, o + i).sub(mean);
+                acc = acc.add(d.mul(d));
+            }
+            double var = sumInOrder(acc);
+            for (; i < dim; i++) {
+                double d = x[o + i] - mean;
+                var += d * d;
+            }
+            float inv = (float) (1.0 / Math.sqrt(var / dim + eps));
+            for (i = 0; i < bound; i += n) {
+                FloatVector v = ((FloatVector) toDoubles(x, o + i).sub(mean).convertShape(VectorOperators.D2F, FS, 0))
+                        .mul(inv).mul(FloatVector.fromArray(FS, weight, i));
+                (bias == null ? v : v.add(FloatVector.fromArray(FS, bias, i))).intoArray(out, o + i);
+            }
+            for (; i < dim; i++) {
+                float v = (float) (x[o + i] - mean) * inv * weight[i];
+                out[o + i] = bias == null ? v : v + bias[i];
+            }
+        }
+    }
+
+    private static DoubleVector toDoubles(float[] x, int at) {
+        return (DoubleVector) FloatVector.fromArray(FS, x, at).convertShape(VectorOperators.F2D, DS, 0);
+    }
+
+    /** The lanes added in index order (reduceLanes leaves the order open; see {@link #ROTATIONS}). */
+    private static double sumInOrder(DoubleVector v) {
+        double s = 0;
+        for (int i = 0; i < DS.length(); i++) {
+            s += v.lane(i);
+        }
+        return s;
+    }
+
+    @Override
+    public void rmsnorm(float[] out, float[] x, float[] weight, int m, int dim, float eps) {
+        byRows(m, dim, (r0, r1) -> Kernels.rmsnormRows(out, x, weight, r0, r1, dim, eps));
+    }
+
+    private static final int NORM_ROWS = 8;
+
+    private void byRows(int m, int dim, java.util.function.BiConsumer<Integer, Integer> rows) {
+        if ((long) m * dim < PARALLEL_MIN_WORK) {
+            rows.accept(0, m);
+            return;
+        }
+        pool.forEach((m + NORM_ROWS - 1) / NORM_ROWS, b -> rows.accept(b * NORM_ROWS, Math.min(m, (b + 1) * NORM_ROWS)));
     }
 
     /** On oneDNN the bias is added as each chunk is copied out (see {@link Kernels#linear}). */

@@ -276,6 +276,47 @@ class KernelsTest {
         }
     }
 
+    /**
+     * The vector LayerNorm (double lanes, rows shared out) and softmax (vector exp) against the scalar definitions:
+     * within 1e-6 relative plus 1e-7 absolute (a few float roundings: the sums run in another fixed order, and the
+     * exp polynomial is within 1.3e-7), in place too (BERT normalises its residual stream in place).
+     */
+    @Test
+    void vectorNormsAndSoftmaxMatchTheScalarDefinitions() {
+        Random rnd = new Random(11);
+        for (int dim : new int[]{1, 7, 8, 16, 33, 768, 1000}) {
+            int m = 37;
+            float[] x = new float[m * dim], w = new float[dim], b = new float[dim];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) (rnd.nextGaussian() * 3 + (i % dim == 5 ? 40 : 0)); // an outlier channel
+            }
+            for (int i = 0; i < dim; i++) {
+                w[i] = (float) rnd.nextGaussian();
+                b[i] = (float) rnd.nextGaussian();
+            }
+            float[] want = new float[x.length], got = x.clone();
+            ref.layernorm(want, x, w, b, m, dim, 1e-12f);
+            fast.layernorm(got, got, w, b, m, dim, 1e-12f);
+            close(want, got, "layernorm dim=" + dim);
+            ref.rmsnorm(want, x, w, m, dim, 1e-6f);
+            fast.rmsnorm(got, x, w, m, dim, 1e-6f);
+            assertArrayEquals(want, got, "rmsnorm dim=" + dim); // same per-row code, rows shared out
+            float[] sw = x.clone(), sg = x.clone();
+            for (int r = 0; r < m; r++) {
+                ref.softmax(sw, r * dim, dim);
+                fast.softmax(sg, r * dim, dim);
+            }
+            close(sw, sg, "softmax dim=" + dim);
+        }
+    }
+
+    private static void close(float[] want, float[] got, String what) {
+        for (int i = 0; i < want.length; i++) {
+            assertTrue(Math.abs(want[i] - got[i]) <= 1e-6 * Math.abs(want[i]) + 1e-7,
+                    what + " [" + i + "]: " + want[i] + " vs " + got[i]);
+        }
+    }
+
     @Test
     void dotAndAxpy() {
         Random rnd = new Random(3);
