@@ -38,7 +38,7 @@ public final class Int8Quantizer {
         if (g == Granularity.TOKEN) {
             throw new IllegalArgumentException("weights are quantized per tensor or per channel, not per token");
         }
-        return dynamic(w, rows, cols, g, null);
+        return dynamic(w, rows, cols, g, null, Rows.SERIAL);
     }
 
     /**
@@ -46,20 +46,64 @@ public final class Int8Quantizer {
      * for all rows (TENSOR, level O2; pass one sequence at a time). {@code inputScale} may be null.
      */
     public static QuantizedMatrix activations(float[] x, int rows, int cols, Granularity g, float[] inputScale) {
+        return activations(x, rows, cols, g, inputScale, Rows.SERIAL);
+    }
+
+    /** {@link #activations(float[], int, int, Granularity, float[])} with blocks of rows run by {@code rows}. */
+    public static QuantizedMatrix activations(float[] x, int rows, int cols, Granularity g, float[] inputScale,
+                                              Rows runner) {
         if (g == Granularity.CHANNEL) {
             throw new IllegalArgumentException("activations are quantized per token or per tensor, not per channel");
         }
-        return dynamic(x, rows, cols, g, inputScale);
+        return dynamic(x, rows, cols, g, inputScale, runner);
     }
 
     /** Activations with a scale fixed by calibration (level O3), see {@link #staticScale}. */
     public static QuantizedMatrix activationsStatic(float[] x, int rows, int cols, float scale, float[] inputScale) {
+        return activationsStatic(x, rows, cols, scale, inputScale, Rows.SERIAL);
+    }
+
+    /** {@link #activationsStatic(float[], int, int, float, float[])} with blocks of rows run by {@code rows}. */
+    public static QuantizedMatrix activationsStatic(float[] x, int rows, int cols, float scale, float[] inputScale,
+                                                    Rows runner) {
         checkShape(x, rows, cols, inputScale);
         byte[] codes = new byte[rows * cols];
-        for (int r = 0; r < rows; r++) {
-            quantizeRow(x, r * cols, cols, inputScale, scale, codes);
-        }
+        byBlocks(rows, cols, runner, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                quantizeRow(x, r * cols, cols, inputScale, scale, codes);
+            }
+        });
         return QuantizedMatrix.ofBytes(codes, rows, cols, new float[]{scale}, Granularity.TENSOR);
+    }
+
+    /**
+     * Runs {@code body(0..count-1)}, e.g. {@code Kernels::parallelFor}: rows are quantized independently (each code
+     * depends on its row, or on one scale found first), so sharing blocks of rows out changes no code.
+     */
+    @FunctionalInterface
+    public interface Rows {
+        Rows SERIAL = (count, body) -> {
+            for (int i = 0; i < count; i++) {
+                body.accept(i);
+            }
+        };
+
+        void forEach(int count, java.util.function.IntConsumer body);
+    }
+
+    private static final int BLOCK_ROWS = 16;
+
+    private interface RowRange {
+        void run(int r0, int r1);
+    }
+
+    private static void byBlocks(int rows, int cols, Rows runner, RowRange body) {
+        if ((long) rows * cols < 1 << 15) { // below ~32K values handing out work costs more than it saves
+            body.run(0, rows);
+            return;
+        }
+        runner.forEach((rows + BLOCK_ROWS - 1) / BLOCK_ROWS,
+                b -> body.run(b * BLOCK_ROWS, Math.min(rows, (b + 1) * BLOCK_ROWS)));
     }
 
     /**
@@ -78,25 +122,37 @@ public final class Int8Quantizer {
         return scale(max);
     }
 
-    private static QuantizedMatrix dynamic(float[] x, int rows, int cols, Granularity g, float[] inputScale) {
+    private static QuantizedMatrix dynamic(float[] x, int rows, int cols, Granularity g, float[] inputScale,
+                                           Rows runner) {
         checkShape(x, rows, cols, inputScale);
         byte[] codes = new byte[rows * cols];
         float[] scales;
         if (g.perRow()) {
-            scales = new float[rows];
-            for (int r = 0; r < rows; r++) {
-                scales[r] = scale(absMax(x, r * cols, cols, inputScale));
-                quantizeRow(x, r * cols, cols, inputScale, scales[r], codes);
-            }
+            float[] perRow = new float[rows];
+            byBlocks(rows, cols, runner, (r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    perRow[r] = scale(absMax(x, r * cols, cols, inputScale));
+                    quantizeRow(x, r * cols, cols, inputScale, perRow[r], codes);
+                }
+            });
+            scales = perRow;
         } else {
+            float[] rowMax = new float[rows];
+            byBlocks(rows, cols, runner, (r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    rowMax[r] = absMax(x, r * cols, cols, inputScale);
+                }
+            });
             float max = 0f;
-            for (int r = 0; r < rows; r++) {
-                max = Math.max(max, absMax(x, r * cols, cols, inputScale));
+            for (float v : rowMax) {
+                max = Math.max(max, v); // exact in any order
             }
             float s = scale(max);
-            for (int r = 0; r < rows; r++) {
-                quantizeRow(x, r * cols, cols, inputScale, s, codes);
-            }
+            byBlocks(rows, cols, runner, (r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    quantizeRow(x, r * cols, cols, inputScale, s, codes);
+                }
+            });
             scales = new float[]{s};
         }
         return QuantizedMatrix.ofBytes(codes, rows, cols, scales, g);

@@ -84,9 +84,10 @@ public final class Int8LinearKernels extends ForwardingKernels {
 
     QuantizedMatrix quantizeInput(QuantizedLinear q, float[] x, int m) {
         if (level.staticScale()) {
-            return Int8Quantizer.activationsStatic(x, m, q.cols(), q.staticScale(), q.inputScale());
+            return Int8Quantizer.activationsStatic(x, m, q.cols(), q.staticScale(), q.inputScale(),
+                    delegate::parallelFor);
         }
-        return Int8Quantizer.activations(x, m, q.cols(), level.activations(), q.inputScale());
+        return Int8Quantizer.activations(x, m, q.cols(), level.activations(), q.inputScale(), delegate::parallelFor);
     }
 
     /** Relative MSE per linear measured so far (empty unless probing). */

@@ -54,6 +54,31 @@ class Int8QuantizerTest {
         }
     }
 
+    /** Blocks of rows shared out over threads give exactly the serial codes and scales, at every level. */
+    @Test
+    void rowsSharedOutOverThreadsGiveTheSameCodes() {
+        Random r = new Random(5);
+        int rows = 131, cols = 777; // above the parallel threshold, ragged against the 16-row blocks
+        float[] x = new float[rows * cols], in = new float[cols];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) r.nextGaussian() * (i % cols == 3 ? 30 : 1);
+        }
+        for (int c = 0; c < cols; c++) {
+            in[c] = 0.5f + r.nextFloat();
+        }
+        try (com.seedsq.engine.kernel.VectorKernels k = new com.seedsq.engine.kernel.VectorKernels(3)) {
+            for (Granularity g : new Granularity[]{Granularity.TOKEN, Granularity.TENSOR}) {
+                QuantizedMatrix serial = Int8Quantizer.activations(x, rows, cols, g, in);
+                QuantizedMatrix shared = Int8Quantizer.activations(x, rows, cols, g, in, k::parallelFor);
+                assertArrayEquals(serial.toByteArray(), shared.toByteArray(), g.toString());
+                assertArrayEquals(serial.scales(), shared.scales(), g.toString());
+            }
+            QuantizedMatrix serial = Int8Quantizer.activationsStatic(x, rows, cols, 0.05f, in);
+            QuantizedMatrix shared = Int8Quantizer.activationsStatic(x, rows, cols, 0.05f, in, k::parallelFor);
+            assertArrayEquals(serial.toByteArray(), shared.toByteArray(), "static");
+        }
+    }
+
     @Test
     void scaleHasAFloorSoZeroRowsQuantizeToZero() {
         assertEquals(1e-5f / 127f, Int8Quantizer.scale(0f));
