@@ -20,6 +20,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.Optional;
 import java.util.WeakHashMap;
+import java.util.function.IntConsumer;
 
 /**
  * The INT8 GEMM in C on AVX-512 VNNI ({@code vpdpbusd}, 64 multiply-adds per instruction), called through the FFM
@@ -117,11 +118,29 @@ public final class NativeInt8Gemm implements Int8Gemm {
         } else {
             pool.forEach(panels, p -> call.run(p, p + 1));
         }
-        switch (out) {
-            case Int8Output.Int32 i -> MemorySegment.copy(result, ValueLayout.JAVA_INT, 0, i.acc(), 0, m * n);
-            case Int8Output.Dequantized d -> MemorySegment.copy(result, ValueLayout.JAVA_FLOAT, 0, d.out(), 0, m * n);
+        // copied out in blocks of rows over the pool: one thread copying 1.5 MB (BERT's FFN output) took as long as
+        // a sixth of the product
+        IntConsumer copyRows = b -> {
+            int r0 = b * COPY_ROWS, rows = Math.min(m, r0 + COPY_ROWS) - r0;
+            long from = (long) r0 * n * Integer.BYTES;
+            switch (out) {
+                case Int8Output.Int32 i -> MemorySegment.copy(result, ValueLayout.JAVA_INT, from, i.acc(), r0 * n,
+                        rows * n);
+                case Int8Output.Dequantized d -> MemorySegment.copy(result, ValueLayout.JAVA_FLOAT, from, d.out(),
+                        r0 * n, rows * n);
+            }
+        };
+        int blocks = (m + COPY_ROWS - 1) / COPY_ROWS;
+        if ((long) m * n * k < PARALLEL_MIN_WORK) {
+            for (int b = 0; b < blocks; b++) {
+                copyRows.accept(b);
+            }
+        } else {
+            pool.forEach(blocks, copyRows);
         }
     }
+
+    private static final int COPY_ROWS = 16;
 
     /** W in the kernel's panel layout, packed on first use. */
     private MemorySegment packedWeights(Int8Weights w) {
