@@ -168,7 +168,16 @@ class HfTransformersReferenceTest {
                             System.arraycopy(one, 0, stepped, i * c.vocab(), c.vocab());
                         }
                         double worst = compare(c, stepped, what + " prefill " + PREFIX + " + decode");
-                        decode = String.format(", prefill %d + decode %.3g", PREFIX, worst);
+                        // the rest as a second prefill chunk: blocked attention at a start past 0
+                        KvCache chunked = t.newCache(c.tokens().length);
+                        float[] joined = Arrays.copyOf(t.forward(chunked, Arrays.copyOf(c.tokens(), PREFIX), true),
+                                all.length);
+                        float[] rest = t.forward(chunked, Arrays.copyOfRange(c.tokens(), PREFIX, c.tokens().length),
+                                true);
+                        System.arraycopy(rest, 0, joined, PREFIX * c.vocab(), rest.length);
+                        worst = Math.max(worst, compare(c, joined, what + " prefill in chunks of " + PREFIX + " + "
+                                + (c.tokens().length - PREFIX)));
+                        decode = String.format(", prefill %d + decode or + a chunk %.3g", PREFIX, worst);
                     }
                     System.out.printf("HF reference %-20s %-13s worst |a-b|/max(1,|ref|): prefill %.3g%s%n", name,
                             k.getClass().getSimpleName(), prefill, decode);

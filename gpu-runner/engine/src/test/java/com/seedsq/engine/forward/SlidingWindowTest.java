@@ -88,6 +88,26 @@ class SlidingWindowTest {
         }
     }
 
+    /**
+     * Prefill in chunks (5 + 7 tokens: both take the blocked attention path, the second at start 5) gives the logits
+     * of one prefill under a sliding window, on the vector kernels (ALiBi families: HfTransformersReferenceTest).
+     */
+    @Test
+    void chunkedPrefillAgreesWithOnePrefillUnderAWindow() {
+        ModelConfig c = config(2).withSlidingWindow(4);
+        try (RandomWeights w = new RandomWeights(Families.LLAMA, c, DType.F32, 9);
+             Kernels k = new com.seedsq.engine.kernel.VectorKernels(2)) {
+            Transformer t = Transformer.load(Families.LLAMA, c, w, k, Path.of("r"));
+            float[] all = run(t, TOKENS);
+            KvCache cache = t.newCache(TOKENS.length);
+            t.forward(cache, Arrays.copyOf(TOKENS, 5), true);
+            float[] rest = t.forward(cache, Arrays.copyOfRange(TOKENS, 5, TOKENS.length), true);
+            for (int p = 5; p < TOKENS.length; p++) {
+                assertTrue(worst(rest, p - 5, all, p) < 1e-5, "position " + p);
+            }
+        }
+    }
+
     @Test
     void aWindowAsLongAsTheSequenceChangesNothing() {
         ModelConfig c = config(2);
