@@ -48,10 +48,12 @@ final class EvalCommand {
                                 [--sites foldable|all|none|attn_in,... (default: foldable, or all where none fold)]
                                 [--calib FILE (default --text)] [--calib-tokens N (decoders, default 64 windows)]
                                 [--calib-sequences N (masked LM, default 128 last blocks)]
+                                [--int8-head (the LM head in W8A8 too, per-token dynamic; default FP)]
             """;
 
     private static final Set<String> OPTIONS = Set.of("tokenizer", "json", "text", "metric", "seq-len", "max-tokens",
-            "split", "sequences", "variant", "alpha", "weights", "sites", "calib", "calib-tokens", "calib-sequences");
+            "split", "sequences", "variant", "alpha", "weights", "sites", "calib", "calib-tokens", "calib-sequences",
+            "int8-head");
 
     private EvalCommand() {
     }
@@ -61,6 +63,10 @@ final class EvalCommand {
         a.allowOnly(OPTIONS);
         String metric = a.option("metric", model.family().causal() ? "perplexity" : "mlm");
         Variant variant = parseVariant(a.option("variant", "fp32"));
+        if (a.flag("int8-head") && !variant.quantized()) {
+            throw new UsageException("eval: --int8-head quantizes the LM head of an INT8 variant (naive, o1, o2, o3), "
+                    + "not of " + variant.id());
+        }
         return switch (metric) {
             case "perplexity" -> perplexity(a, model, tokenizer, variant, err);
             case "mlm" -> mlm(a, model, tokenizer, variant, err);
@@ -149,7 +155,7 @@ final class EvalCommand {
                             stats, sample, progress));
         }
         putPerplexity(m, r.perplexity(), r.tokens(), r.nll(), r.windows(), seqLen, streamTokens, t0);
-        putVariant(m, r);
+        putVariant(m, r, a);
         return m;
     }
 
@@ -216,7 +222,7 @@ final class EvalCommand {
             m.put("calibSequences", calibSequences);
         }
         m.put("seconds", (System.nanoTime() - t0) / 1e9);
-        putVariant(m, r);
+        putVariant(m, r, a);
         return m;
     }
 
@@ -232,7 +238,8 @@ final class EvalCommand {
         double alpha = alphaText.equals("auto") ? QuantConfig.AUTO : QuantizeCommand.parseAlpha(alphaText);
         Granularity weights = QuantizeCommand.parseWeights(a.option("weights", "tensor"));
         SiteSelection sites = parseSites(a, model);
-        QuantConfig config = new QuantConfig(variant.level(), alpha, weights, sites, QuantConfig.Execution.INT8);
+        QuantConfig config = new QuantConfig(variant.level(), alpha, weights, sites, QuantConfig.Execution.INT8)
+                .withInt8Head(a.flag("int8-head"));
         ActivationStats stats = SmoothQuant.calibrate(model, windows, null,
                 ProgressListener.printing(err, "sq calib"));
         AlphaSearch.Sample sample = config.autoAlpha()
@@ -269,9 +276,12 @@ final class EvalCommand {
         m.put("seconds", (System.nanoTime() - t0) / 1e9);
     }
 
-    private static void putVariant(Map<String, Object> m, VariantResult r) {
+    private static void putVariant(Map<String, Object> m, VariantResult r, Args a) {
         m.put("variant", r.variant());
         m.put("kernel", r.kernel());
+        if (r.weights() != null || a.flag("int8-head")) {
+            m.put("head", a.flag("int8-head") ? "int8" : "fp");
+        }
         if (r.weights() != null) {
             m.put("alpha", r.alpha());
             m.put("weights", r.weights());

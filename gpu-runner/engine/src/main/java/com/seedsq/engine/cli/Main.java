@@ -45,7 +45,7 @@ public final class Main {
             gpt_neox, falcon, bloom, mixtral, bert) runs info/logits as is and takes --tokenizer for text (BERT's
             tokenizer: vocab.txt inside it).
             """;
-    private static final Set<String> FLAGS = Set.of("json", "help");
+    private static final Set<String> FLAGS = Set.of("json", "help", "int8-head");
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final PrintStream out;

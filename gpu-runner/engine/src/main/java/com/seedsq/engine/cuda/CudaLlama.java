@@ -102,6 +102,9 @@ public final class CudaLlama implements AutoCloseable {
 
     /** {@code quantized} in W8A8 on the tensor cores (its smoothed weights, codes, scales and activation level). */
     public static CudaLlama int8(CudaBackend backend, QuantizedModel quantized, int capacity) {
+        if (quantized.config().int8Head()) {
+            throw new IllegalArgumentException("the CUDA path runs the LM head in FP16; an INT8 head is CPU-only");
+        }
         return new CudaLlama(backend, quantized.model(), quantized.weights(), quantized.linears(),
                 quantized.config().level(), capacity);
     }

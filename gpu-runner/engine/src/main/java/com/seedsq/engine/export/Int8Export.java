@@ -129,6 +129,13 @@ public final class Int8Export {
         ModelFamily family = model.family();
         ModelConfig c = model.config();
         QuantConfig qc = qm.config();
+        if (qc.int8Head()) {
+            // compressed-tensors would need an untied INT8 lm_head module; the export keeps llm-compressor's
+            // ignore: ["lm_head"] and writes no INT8 head, so it refuses rather than drop what was measured
+            throw new IllegalArgumentException("the INT8 export keeps the LM head in FP (compressed-tensors ignore: "
+                    + "[\"lm_head\"]): quantize without the INT8 head option to export; the option is for "
+                    + "measuring accuracy and speed (bin/sq eval --int8-head)");
+        }
         WeightLayout layout = family.layout();
         if (layout.qkv() != WeightLayout.QkvPacking.SEPARATE || !layout.transposed().isEmpty()) {
             // the INT8 parts would have to be fused (and Conv1D transposed) back into the HF layout, and per-tensor

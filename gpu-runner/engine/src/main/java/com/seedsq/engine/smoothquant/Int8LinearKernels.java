@@ -4,6 +4,7 @@ import com.seedsq.engine.calib.ForwardingKernels;
 import com.seedsq.engine.kernel.Kernels;
 import com.seedsq.engine.kernel.Matrix;
 import com.seedsq.engine.kernel.int8.Int8Gemm;
+import com.seedsq.engine.quant.Granularity;
 import com.seedsq.engine.quant.Int8Quantizer;
 import com.seedsq.engine.quant.QuantizedMatrix;
 
@@ -83,11 +84,14 @@ public final class Int8LinearKernels extends ForwardingKernels {
     }
 
     QuantizedMatrix quantizeInput(QuantizedLinear q, float[] x, int m) {
-        if (level.staticScale()) {
+        if (level.staticScale() && !Float.isNaN(q.staticScale())) {
             return Int8Quantizer.activationsStatic(x, m, q.cols(), q.staticScale(), q.inputScale(),
                     delegate::parallelFor);
         }
-        return Int8Quantizer.activations(x, m, q.cols(), level.activations(), q.inputScale(), delegate::parallelFor);
+        // dynamic: the level's granularity, or per token for a linear without a static scale at a static level
+        // (an INT8 LM head, which no calibration site feeds)
+        Granularity g = level.staticScale() ? Granularity.TOKEN : level.activations();
+        return Int8Quantizer.activations(x, m, q.cols(), g, q.inputScale(), delegate::parallelFor);
     }
 
     /** Relative MSE per linear measured so far (empty unless probing). */

@@ -11,9 +11,13 @@ import com.seedsq.engine.quant.Granularity;
  * @param sites     which sites to smooth (default: the norm-fed ones, as the paper)
  * @param execution real INT8 GEMM, or fake quantization (quantize, dequantize, FP32 matmul)
  * @param autoObjective what α = auto minimises (default: the calibration loss for decoders)
+ * @param int8Head  also run the LM head (the classifier, the tied embedding matrix where tied) in W8A8: weights per
+ *                  the {@code weights} granularity, activations per token, dynamic at every level (no calibration
+ *                  site feeds it), never smoothed. Off by default: the head stays FP, as in the paper. Embedding
+ *                  lookups stay FP either way.
  */
 public record QuantConfig(QuantLevel level, double alpha, Granularity weights, SiteSelection sites,
-                          Execution execution, AlphaSearch.Objective autoObjective) {
+                          Execution execution, AlphaSearch.Objective autoObjective, boolean int8Head) {
 
     public enum Execution {
         /** INT8 × INT8 → INT32 GEMM ({@code kernel.int8}), one dequantization per output. */
@@ -45,6 +49,16 @@ public record QuantConfig(QuantLevel level, double alpha, Granularity weights, S
         this(level, alpha, weights, sites, execution, AlphaSearch.Objective.CALIBRATION_LOSS);
     }
 
+    public QuantConfig(QuantLevel level, double alpha, Granularity weights, SiteSelection sites, Execution execution,
+                       AlphaSearch.Objective autoObjective) {
+        this(level, alpha, weights, sites, execution, autoObjective, false);
+    }
+
+    /** The same with the LM head in INT8 too (or back in FP). */
+    public QuantConfig withInt8Head(boolean on) {
+        return new QuantConfig(level, alpha, weights, sites, execution, autoObjective, on);
+    }
+
     public static QuantConfig of(QuantLevel level, double alpha, Granularity weights) {
         return new QuantConfig(level, alpha, weights, SiteSelection.FOLDABLE, Execution.INT8);
     }
@@ -65,18 +79,18 @@ public record QuantConfig(QuantLevel level, double alpha, Granularity weights, S
 
     public QuantConfig withLevel(QuantLevel l) {
         return new QuantConfig(l, alpha, weights, l == QuantLevel.NAIVE ? SiteSelection.NONE
-                : sites == SiteSelection.NONE ? SiteSelection.FOLDABLE : sites, execution, autoObjective);
+                : sites == SiteSelection.NONE ? SiteSelection.FOLDABLE : sites, execution, autoObjective, int8Head);
     }
 
     public QuantConfig withExecution(Execution e) {
-        return new QuantConfig(level, alpha, weights, sites, e, autoObjective);
+        return new QuantConfig(level, alpha, weights, sites, e, autoObjective, int8Head);
     }
 
     public QuantConfig withSites(SiteSelection s) {
-        return new QuantConfig(level, alpha, weights, s, execution, autoObjective);
+        return new QuantConfig(level, alpha, weights, s, execution, autoObjective, int8Head);
     }
 
     public QuantConfig withAutoObjective(AlphaSearch.Objective o) {
-        return new QuantConfig(level, alpha, weights, sites, execution, o);
+        return new QuantConfig(level, alpha, weights, sites, execution, o, int8Head);
     }
 }

@@ -11,6 +11,7 @@ import com.seedsq.engine.kernel.Matrix;
 import com.seedsq.engine.kernel.int8.Int8Gemm;
 import com.seedsq.engine.kernel.int8.Int8Weights;
 import com.seedsq.engine.model.Model;
+import com.seedsq.engine.model.TensorRole;
 import com.seedsq.engine.quant.Int8Quantizer;
 import com.seedsq.engine.quant.QuantizedMatrix;
 import com.seedsq.engine.quant.SmoothingFold;
@@ -94,9 +95,31 @@ public final class QuantizedModel implements AutoCloseable {
             q.put(name, new QuantizedLinear(name, site, Int8Weights.of(qm), inputScale, staticScale, deq));
             progress.progress((i + 1) / (double) names.size(), "quantized " + name);
         }
+        if (config.int8Head()) {
+            String name = headName(model);
+            Matrix m = Matrix.of(w.tensor(name));
+            QuantizedMatrix qm = Int8Quantizer.weights(m.toFloatArray(), m.rows(), m.cols(), config.weights());
+            Matrix deq = config.execution() == QuantConfig.Execution.FAKE
+                    ? Matrix.ofFloats(name, m.rows(), m.cols(), qm.dequantize()) : null;
+            // no calibration site reads the head's input: dynamic per-token scales (NaN static scale), no smoothing
+            q.put(name, new QuantizedLinear(name, HEAD_SITE.apply(model), Int8Weights.of(qm), null, Float.NaN, deq));
+        }
         return new QuantizedModel(model, config, plan, w,
                 q, config.execution() == QuantConfig.Execution.INT8 ? gemm : null);
     }
+
+    /**
+     * The tensor the forward pass hands to the head's matmul: the classifier, or the token embedding matrix where
+     * the two are tied (the embedding lookups read the FP tensor either way, not through a matmul).
+     */
+    static String headName(Model model) {
+        return model.config().tiedEmbeddings() ? model.family().tensorName(TensorRole.EMBED)
+                : model.family().tensorName(TensorRole.LM_HEAD);
+    }
+
+    /** The head's input, named as a site one past the last block (it has no calibration statistics). */
+    static final java.util.function.Function<Model, SiteKey> HEAD_SITE =
+            m -> new SiteKey(m.config().layers(), "head_in");
 
     private static ActivationStats require(ActivationStats stats, String what) {
         if (stats == null) {

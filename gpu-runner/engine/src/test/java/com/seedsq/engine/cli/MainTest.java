@@ -79,6 +79,16 @@ class MainTest {
         assertEquals(0, split.code(), split.err());
         assertEquals(2, split.json().get("windows").asInt());
 
+        // an INT8 variant with the LM head in INT8 too reports it; an FP variant refuses the option
+        Files.writeString(text, "Once upon a time there was a cat. ".repeat(20));
+        Result head = run("eval", model.toString(), "--text", text.toString(), "--seq-len", "32", "--variant", "o1",
+                "--calib-tokens", "96", "--max-tokens", "96", "--int8-head", "--json");
+        assertEquals(0, head.code(), head.err());
+        assertEquals("int8", head.json().get("head").asString());
+        Result refused = run("eval", model.toString(), "--text", text.toString(), "--int8-head", "--json");
+        assertEquals(2, refused.code());
+        assertTrue(refused.err().contains("--int8-head"), refused.err());
+
         Result gen = run("generate", model.toString(), "--prompt", "Once", "--steps", "5", "--json");
         assertEquals(0, gen.code(), gen.err());
         assertTrue(gen.json().get("text").asString().startsWith("Once"));

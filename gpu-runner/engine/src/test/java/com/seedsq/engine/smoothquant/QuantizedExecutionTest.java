@@ -152,6 +152,61 @@ class QuantizedExecutionTest {
         }
     }
 
+    /**
+     * {@code int8Head}: the tied classifier (the embedding matrix, read by the head's matmul) joins the INT8 linears
+     * with per-token dynamic activations at every level, INT8 and fake quantization agree, the logits stay close to
+     * FP yet differ from the FP-head variant's, and the export refuses it rather than write an FP head silently.
+     */
+    @Test
+    void int8HeadQuantizesTheClassifierOnly() throws Exception {
+        Path f = tmp.resolve("rand-head.bin");
+        RandomLlama2c.write(f, new Llama2cHeader(32, 48, 2, 4, 2, 40, 64, true), 4);
+        try (Model model = Model.open(f)) {
+            int[] ids = new int[300];
+            ids[0] = 1;
+            for (int i = 1; i < ids.length; i++) {
+                ids[i] = 2 + (i * 7 + i / 5) % 38;
+            }
+            ActivationStats stats = Calibrator.run(model, kernels, new CalibrationSpec(4, 40).windows(ids, 1),
+                    ProgressListener.NONE);
+            int[] window = java.util.Arrays.copyOf(ids, 48);
+            Transformer fp = Transformer.of(model, kernels);
+            float[] ref = fp.forward(fp.newCache(), window, true);
+            String head = "model.embed_tokens.weight";
+            for (QuantLevel level : new QuantLevel[]{QuantLevel.O1, QuantLevel.O3}) {
+                QuantConfig c = QuantConfig.of(level, 0.5, Granularity.CHANNEL).withInt8Head(true);
+                try (QuantizedModel real = QuantizedModel.prepare(model, stats, c, new ScalarInt8Gemm(),
+                        ProgressListener.NONE);
+                     QuantizedModel fake = QuantizedModel.prepare(model, stats,
+                             c.withExecution(QuantConfig.Execution.FAKE), null, ProgressListener.NONE);
+                     QuantizedModel fpHead = QuantizedModel.prepare(model, stats, c.withInt8Head(false),
+                             new ScalarInt8Gemm(), ProgressListener.NONE)) {
+                    assertEquals(15, real.linears().size(), "14 block linears + the head");
+                    QuantizedLinear h = real.linears().get(head);
+                    assertTrue(Float.isNaN(h.staticScale()) && h.inputScale() == null, "dynamic, unsmoothed");
+                    Transformer tr = real.transformer(kernels), tf = fake.transformer(kernels),
+                            th = fpHead.transformer(kernels);
+                    float[] a = tr.forward(tr.newCache(), window, true);
+                    float[] b = tf.forward(tf.newCache(), window, true);
+                    float[] withFpHead = th.forward(th.newCache(), window, true);
+                    double maxDiff = 0, moved = 0, err = 0, norm = 0;
+                    for (int i = 0; i < a.length; i++) {
+                        maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+                        moved = Math.max(moved, Math.abs(a[i] - withFpHead[i]));
+                        err += (a[i] - ref[i]) * (double) (a[i] - ref[i]);
+                        norm += ref[i] * (double) ref[i];
+                    }
+                    assertTrue(maxDiff < 5e-2, level + ": INT8 vs fake max |delta| " + maxDiff);
+                    assertTrue(moved > 1e-4, level + ": the INT8 head must change the logits, moved " + moved);
+                    assertTrue(err / norm < 0.05, level + ": relative error vs FP " + err / norm);
+                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                            () -> com.seedsq.engine.export.Int8Export.write(real, tmp.resolve("no-export")));
+                    assertTrue(e.getMessage().contains("LM head"), e.getMessage());
+                }
+            }
+        }
+    }
+
     /** The whole pipeline (reference statistics → smoothing → weight quantization) reproduces the reference codes. */
     @Test
     void layer0CodesMatchTheReferenceBitForBit() {
