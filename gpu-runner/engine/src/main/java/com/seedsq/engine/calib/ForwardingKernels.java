@@ -9,7 +9,9 @@ import java.util.function.IntConsumer;
 /**
  * A {@link Kernels} that passes every call to another one; decorators (calibration recording, INT8 linears) override
  * {@link #matmul} only. Every method is forwarded explicitly, including the interface's defaults, so a fast base
- * implementation's overrides stay in use. {@link #close()} does not close the delegate: whoever made it owns it.
+ * implementation's overrides stay in use; except {@link #linear} and {@link #linears}, whose defaults go through
+ * {@link #matmul}, so that a decorator watching it sees every product. {@link #close()} does not close the
+ * delegate: whoever made it owns it.
  */
 public abstract class ForwardingKernels implements Kernels {
 
@@ -57,6 +59,11 @@ public abstract class ForwardingKernels implements Kernels {
     @Override
     public void layernorm(float[] out, float[] x, float[] weight, float[] bias, int m, int dim, float eps) {
         delegate.layernorm(out, x, weight, bias, m, dim, eps);
+    }
+
+    @Override
+    public void addLayernorm(float[] x, float[] delta, float[] weight, float[] bias, int m, int dim, float eps) {
+        delegate.addLayernorm(x, delta, weight, bias, m, dim, eps);
     }
 
     @Override

@@ -443,19 +443,18 @@ public final class Transformer {
                 x[i] = h[i] + mlp[i];
             }
         } else { // POST (BERT): norm after each residual add
-            add(x, attention(l, w, cache, x, m, start));
-            norm(x, x, w.attnNorm(), w.attnNormBias(), m);
-            add(x, mlp(w, x, m));
-            norm(x, x, w.ffnNorm(), w.ffnNormBias(), m);
+            residualNorm(x, attention(l, w, cache, x, m, start), w.attnNorm(), w.attnNormBias(), m);
+            residualNorm(x, mlp(w, x, m), w.ffnNorm(), w.ffnNormBias(), m);
         }
     }
 
     private float[] attention(int l, Layer w, KvCache cache, float[] h, int m, int start) {
         int qd = config.qDim(), kvd = config.kvDim(), hd = config.headDim();
         int heads = config.heads(), group = config.groupSize();
-        float[] q = linear(h, m, w.q(), w.qBias());
-        float[] k = linear(h, m, w.k(), w.kBias());
-        float[] v = linear(h, m, w.v(), w.vBias());
+        float[] q = new float[m * qd], k = new float[m * kvd], v = new float[m * kvd];
+        // one call for the three: the kernels may share the input's preparation across them (Kernels.linears)
+        kernels.linears(h, m, new Matrix[]{w.q(), w.k(), w.v()}, new float[][]{w.qBias(), w.kBias(), w.vBias()},
+                new float[][]{q, k, v});
         PositionKind pk = family.positions();
         if (ropeInvFreq != null) {
             kernels.rope(q, m, qd, heads, hd, start, ropeInvFreq, pk);
@@ -464,14 +463,23 @@ public final class Transformer {
         float[] keys = cache.keys[l], values = cache.values[l];
         int capacity = cache.capacity();
         // transposed (see KvCache), in tiles of 16 channels: 16 write streams along the positions, instead of every
-        // write landing on another cache line
-        for (int c0 = 0; c0 < kvd; c0 += 16) {
-            int c1 = Math.min(kvd, c0 + 16);
+        // write landing on another cache line; the tiles over the pool in prefill (BERT-base: ~2 ms a forward on one
+        // thread)
+        IntConsumer keyTile = tile -> {
+            int c0 = tile * 16, c1 = Math.min(kvd, c0 + 16);
             for (int i = 0; i < m; i++) {
                 for (int c = c0; c < c1; c++) {
                     keys[c * capacity + start + i] = k[i * kvd + c];
                 }
             }
+        };
+        int keyTiles = (kvd + 15) / 16;
+        if ((long) m * kvd < PARALLEL_ATTENTION_MIN_WORK) {
+            for (int tile = 0; tile < keyTiles; tile++) {
+                keyTile.accept(tile);
+            }
+        } else {
+            kernels.parallelFor(keyTiles, keyTile);
         }
         System.arraycopy(v, 0, values, start * kvd, m * kvd);
 
@@ -686,6 +694,16 @@ public final class Transformer {
             kernels.rmsnorm(out, x, weight, m, config.hiddenSize(), config.normEps());
         } else {
             kernels.layernorm(out, x, weight, bias, m, config.hiddenSize(), config.normEps());
+        }
+    }
+
+    /** Post-LN: {@code x = norm(x + delta)} in place, in one pass over the rows for LayerNorm. */
+    private void residualNorm(float[] x, float[] delta, float[] weight, float[] bias, int m) {
+        if (family.norm() == NormKind.LAYER) {
+            kernels.addLayernorm(x, delta, weight, bias, m, config.hiddenSize(), config.normEps());
+        } else {
+            add(x, delta);
+            norm(x, x, weight, bias, m);
         }
     }
 

@@ -26,6 +26,18 @@ public interface Kernels extends AutoCloseable {
         addBias(out, m, bias);
     }
 
+    /**
+     * Several linears over one input (q, k and v): {@code outs[i] = x · ws[i]ᵀ + biases[i]} (a bias may be null).
+     * The default calls {@link #linear} for each, so decorators that watch {@link #matmul} still see every product;
+     * kernels that can share the input's preparation (one copy to native memory, one quantization) and hand out all
+     * the products' work as one batch override it, with the results of separate calls.
+     */
+    default void linears(float[] x, int m, Matrix[] ws, float[][] biases, float[][] outs) {
+        for (int i = 0; i < ws.length; i++) {
+            linear(x, m, ws[i], biases[i], outs[i]);
+        }
+    }
+
     /** {@code out[i, j] += bias[j]} for {@code m} rows of {@code bias.length}; nothing when {@code bias} is null. */
     static void addBias(float[] out, int m, float[] bias) {
         if (bias != null) {
@@ -91,6 +103,14 @@ public interface Kernels extends AutoCloseable {
                 out[o + i] = bias == null ? v : v + bias[i];
             }
         }
+    }
+
+    /** The post-LN residual step (BERT): {@code x += delta}, then {@code x = LayerNorm(x)} in place. */
+    default void addLayernorm(float[] x, float[] delta, float[] weight, float[] bias, int m, int dim, float eps) {
+        for (int i = 0; i < m * dim; i++) {
+            x[i] += delta[i];
+        }
+        layernorm(x, x, weight, bias, m, dim, eps);
     }
 
     /**

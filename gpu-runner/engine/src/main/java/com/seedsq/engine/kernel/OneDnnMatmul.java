@@ -72,19 +72,38 @@ final class OneDnnMatmul {
      * else on this thread.
      */
     void matmul(float[] x, int m, Matrix w, float[] bias, float[] out, boolean parallel) {
-        int n = w.rows(), k = w.cols();
-        // native code does not check bounds: a short array must fail here, as it would in the Java kernel
-        if (x.length < (long) m * k || out.length < (long) m * n) {
-            throw new IndexOutOfBoundsException("matmul " + w.name() + ": x holds " + x.length + " floats, out "
-                    + out.length + "; [" + m + ", " + k + "] x [" + n + ", " + k + "]^T needs " + (long) m * k
-                    + " and " + (long) m * n);
+        matmul(x, m, new Matrix[]{w}, new float[][]{bias}, new float[][]{out}, parallel);
+    }
+
+    /**
+     * {@code outs[i] = x · ws[i]ᵀ (+ biases[i])} for weights of one width (q, k, v): x is copied once and the chunks
+     * of all products go out as one batch. A chunk is the same call whatever batch it came in, so the same bits.
+     */
+    void matmul(float[] x, int m, Matrix[] ws, float[][] biases, float[][] outs, boolean parallel) {
+        int k = ws[0].cols();
+        int[] firstChunk = new int[ws.length + 1];
+        for (int i = 0; i < ws.length; i++) {
+            int n = ws[i].rows();
+            // native code does not check bounds: a short array must fail here, as it would in the Java kernel
+            if (ws[i].cols() != k || x.length < (long) m * k || outs[i].length < (long) m * n) {
+                throw new IndexOutOfBoundsException("matmul " + ws[i].name() + ": x holds " + x.length
+                        + " floats, out " + outs[i].length + "; [" + m + ", " + k + "] x [" + n + ", "
+                        + ws[i].cols() + "]^T needs " + (long) m * k + " and " + (long) m * n);
+            }
+            firstChunk[i + 1] = firstChunk[i] + (n + CHUNK_ROWS - 1) / CHUNK_ROWS;
         }
         Buffers mine = buffers.get();
         mine.x = Buffers.atLeast(mine.x, (long) m * k * Float.BYTES);
         MemorySegment xs = mine.x;
         MemorySegment.copy(x, 0, xs, ValueLayout.JAVA_FLOAT, 0, m * k);
-        int chunks = (n + CHUNK_ROWS - 1) / CHUNK_ROWS;
-        IntConsumer chunk = t -> {
+        IntConsumer chunk = item -> {
+            int which = 0;
+            while (firstChunk[which + 1] <= item) {
+                which++;
+            }
+            Matrix w = ws[which];
+            float[] bias = biases[which], out = outs[which];
+            int t = item - firstChunk[which], n = w.rows();
             int n0 = t * CHUNK_ROWS, n1 = Math.min(n, n0 + CHUNK_ROWS), cols = n1 - n0;
             Buffers own = buffers.get();
             MemorySegment b;
@@ -114,6 +133,7 @@ final class OneDnnMatmul {
                 }
             }
         };
+        int chunks = firstChunk[ws.length];
         if (parallel) {
             pool.forEach(chunks, chunk);
         } else {

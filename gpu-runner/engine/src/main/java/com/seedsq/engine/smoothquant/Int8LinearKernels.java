@@ -4,10 +4,12 @@ import com.seedsq.engine.calib.ForwardingKernels;
 import com.seedsq.engine.kernel.Kernels;
 import com.seedsq.engine.kernel.Matrix;
 import com.seedsq.engine.kernel.int8.Int8Gemm;
+import com.seedsq.engine.kernel.int8.Int8Weights;
 import com.seedsq.engine.quant.Granularity;
 import com.seedsq.engine.quant.Int8Quantizer;
 import com.seedsq.engine.quant.QuantizedMatrix;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -73,6 +75,40 @@ public final class Int8LinearKernels extends ForwardingKernels {
         } else {
             product(q, a, m, bias, out);
         }
+    }
+
+    /**
+     * q, k and v read one input: where they also quantize it alike (one smoothing site, so the same 1/s and the same
+     * static scale), it is quantized once and the three products go to the GEMM as one batch. Otherwise (a linear
+     * left FP, error probing, fake quantization) each goes through {@link #linear}.
+     */
+    @Override
+    public void linears(float[] x, int m, Matrix[] ws, float[][] biases, float[][] outs) {
+        QuantizedLinear[] qs = new QuantizedLinear[ws.length];
+        boolean shared = gemm != null && errors == null && ws.length > 0;
+        for (int i = 0; i < ws.length && shared; i++) {
+            qs[i] = linears.get(ws[i].name());
+            shared = qs[i] != null && ws[i].cols() == qs[i].cols() && ws[i].rows() == qs[i].rows()
+                    && quantizesAlike(qs[0], qs[i]);
+        }
+        if (!shared) {
+            for (int i = 0; i < ws.length; i++) {
+                linear(x, m, ws[i], biases[i], outs[i]);
+            }
+            return;
+        }
+        QuantizedMatrix a = quantizeInput(qs[0], x, m);
+        Int8Weights[] weights = new Int8Weights[qs.length];
+        for (int i = 0; i < qs.length; i++) {
+            weights[i] = qs[i].weights();
+        }
+        gemm.multiply(a, weights, biases, outs);
+    }
+
+    /** Whether {@link #quantizeInput} gives both linears the same codes and scales for one input. */
+    private static boolean quantizesAlike(QuantizedLinear a, QuantizedLinear b) {
+        return a.cols() == b.cols() && Arrays.equals(a.inputScale(), b.inputScale())
+                && Float.floatToIntBits(a.staticScale()) == Float.floatToIntBits(b.staticScale());
     }
 
     private void product(QuantizedLinear q, QuantizedMatrix a, int m, float[] bias, float[] out) {

@@ -310,6 +310,56 @@ class KernelsTest {
         }
     }
 
+    /**
+     * Element-wise activations are shared out over the pool in fixed chunks: the same bits on one thread and on two,
+     * for a length that spans several chunks and ends in a scalar tail. GELU (erf form) is also the default's code.
+     */
+    @Test
+    void elementwiseActivationsDoNotDependOnTheThreadCount() {
+        Random rnd = new Random(5);
+        int n = 3 * (1 << 14) + 9;
+        float[] x = random(rnd, n), up = random(rnd, n);
+        for (int i = 0; i < n; i++) {
+            x[i] *= 5;
+        }
+        try (VectorKernels one = new VectorKernels(1, VectorKernels.Sgemm.JAVA)) {
+            float[] a = x.clone(), b = x.clone();
+            one.geluTanh(a, n);
+            fast.geluTanh(b, n);
+            assertArrayEquals(a, b, "geluTanh");
+            a = x.clone();
+            b = x.clone();
+            one.swiglu(a, up, n);
+            fast.swiglu(b, up, n);
+            assertArrayEquals(a, b, "swiglu");
+            a = x.clone();
+            b = x.clone();
+            ref.gelu(a, n);
+            fast.gelu(b, n);
+            assertArrayEquals(a, b, "gelu");
+        }
+    }
+
+    /** BERT's residual step: adding and normalising in one pass gives the bits of doing them one after the other. */
+    @Test
+    void addLayernormEqualsAddThenLayernorm() {
+        Random rnd = new Random(6);
+        for (int m : new int[]{1, 9, 128}) {
+            int dim = 768;
+            float[] x = random(rnd, m * dim), delta = random(rnd, m * dim), w = random(rnd, dim), b = random(rnd, dim);
+            float[] want = x.clone(), got = x.clone();
+            for (int i = 0; i < want.length; i++) {
+                want[i] += delta[i];
+            }
+            fast.layernorm(want, want, w, b, m, dim, 1e-12f);
+            fast.addLayernorm(got, delta, w, b, m, dim, 1e-12f);
+            assertArrayEquals(want, got, "m=" + m);
+            float[] scalar = x.clone();
+            ref.addLayernorm(scalar, delta, w, b, m, dim, 1e-12f);
+            close(scalar, got, "scalar addLayernorm m=" + m);
+        }
+    }
+
     private static void close(float[] want, float[] got, String what) {
         for (int i = 0; i < want.length; i++) {
             assertTrue(Math.abs(want[i] - got[i]) <= 1e-6 * Math.abs(want[i]) + 1e-7,

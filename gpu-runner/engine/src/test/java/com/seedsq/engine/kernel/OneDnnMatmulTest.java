@@ -110,6 +110,37 @@ class OneDnnMatmulTest {
                 worst);
     }
 
+    /**
+     * Several linears over one input ({@link Kernels#linears}: q, k, v) go out as one batch of chunks with one copy of
+     * x: each output must be bit-identical to its own {@link Kernels#linear} call, with and without biases, for
+     * ragged widths (a grouped-query k/v narrower than q) and below the parallel threshold too.
+     */
+    @Test
+    void batchedLinearsEqualSeparateCalls() {
+        assumeOneDnn();
+        Random rnd = new Random(23);
+        try (VectorKernels dnnl = new VectorKernels(2, VectorKernels.Sgemm.ONEDNN)) {
+            for (int[] s : new int[][]{{128, 768, 768, 768}, {5, 300, 129, 129}, {4, 1, 7, 33}}) {
+                int m = s[0], k = s[1];
+                float[] x = random(rnd, m * k);
+                Matrix[] ws = new Matrix[3];
+                float[][] biases = new float[3][], outs = new float[3][];
+                for (int i = 0; i < 3; i++) {
+                    int n = i == 0 ? s[1] : s[i + 1];
+                    ws[i] = KernelsTest.matrix(DType.F32, n, k, random(rnd, n * k));
+                    biases[i] = i == 1 ? null : random(rnd, n);
+                    outs[i] = new float[m * n];
+                }
+                dnnl.linears(x, m, ws, biases, outs);
+                for (int i = 0; i < 3; i++) {
+                    float[] want = new float[outs[i].length];
+                    dnnl.linear(x, m, ws[i], biases[i], want);
+                    assertArrayEquals(want, outs[i], "linear " + i + " of m=" + m + " k=" + k);
+                }
+            }
+        }
+    }
+
     /** Prefill-sized shapes (BERT-base and the 1B LLaMA's linears at a few tokens), F32 and F16. */
     @Test
     void agreesWithTheJavaPathOnModelShapes() {

@@ -105,6 +105,63 @@ class QuantizedExecutionTest {
         }
     }
 
+    /**
+     * q, k and v through {@link Int8LinearKernels#linears}: one quantization of the shared input and one batch for the
+     * GEMM where they quantize alike, separate calls where they do not (another input scale, or one linear left FP).
+     * Either way every output must be bit-identical to its own {@code linear} call, at every level and with the
+     * native kernel's batch where it loads.
+     */
+    @Test
+    void qkvSharingOneInputEqualSeparateLinears() {
+        int m = 33, k = 40;
+        Random rnd = new Random(8);
+        float[] x = new float[m * k], inputScale = new float[k], otherScale = new float[k];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (rnd.nextGaussian() * (i % k == 3 ? 20 : 1));
+        }
+        for (int c = 0; c < k; c++) {
+            inputScale[c] = 0.5f + rnd.nextFloat();
+            otherScale[c] = 0.5f + rnd.nextFloat();
+        }
+        String[] names = {"q", "k", "v"};
+        int[] rows = {40, 24, 24};
+        try (var gemm = com.seedsq.engine.kernel.int8.Int8Kernels.best(2)) {
+            for (boolean alike : new boolean[]{true, false}) {
+                for (QuantLevel level : QuantLevel.values()) {
+                    Map<String, QuantizedLinear> qs = new java.util.HashMap<>();
+                    Matrix[] ws = new Matrix[3];
+                    float[][] biases = new float[3][];
+                    for (int i = 0; i < 3; i++) {
+                        float[] w = new float[rows[i] * k];
+                        for (int j = 0; j < w.length; j++) {
+                            w[j] = (float) rnd.nextGaussian() * 0.1f;
+                        }
+                        ws[i] = Matrix.ofFloats(names[i], rows[i], k, w);
+                        QuantizedMatrix qw = Int8Quantizer.weights(w, rows[i], k,
+                                i == 1 ? Granularity.TENSOR : Granularity.CHANNEL);
+                        float[] scale = alike || i < 2 ? inputScale : otherScale;
+                        qs.put(names[i], new QuantizedLinear(names[i], new SiteKey(0, "attn_in"), Int8Weights.of(qw),
+                                scale, 30f / 127, null));
+                        biases[i] = i == 2 ? null : new float[rows[i]];
+                        if (biases[i] != null) {
+                            for (int j = 0; j < rows[i]; j++) {
+                                biases[i][j] = (float) rnd.nextGaussian();
+                            }
+                        }
+                    }
+                    Int8LinearKernels int8 = new Int8LinearKernels(kernels, qs, level, gemm, false);
+                    float[][] outs = {new float[m * 40], new float[m * 24], new float[m * 24]};
+                    int8.linears(x, m, ws, biases, outs);
+                    for (int i = 0; i < 3; i++) {
+                        float[] want = new float[outs[i].length];
+                        int8.linear(x, m, ws[i], biases[i], want);
+                        assertArrayEquals(want, outs[i], level + " " + names[i] + (alike ? "" : " (scales differ)"));
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void int8AndFakeQuantizationAgreeOnARandomModelAndErrorsAreMeasured() {
         Path f = tmp.resolve("rand.bin");

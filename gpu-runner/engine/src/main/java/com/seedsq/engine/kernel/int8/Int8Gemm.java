@@ -26,6 +26,17 @@ public interface Int8Gemm extends AutoCloseable {
         multiply(a, w, Int8Output.dequantized(out, a, w, bias));
     }
 
+    /**
+     * Several products of one A (q, k and v of one input): {@code outs[i] = A · ws[i]ᵀ}, dequantized, plus
+     * {@code biases[i]} (an entry may be null). The results are those of separate {@link #multiply} calls; kernels
+     * may prepare A once and hand out all the products' work as one batch.
+     */
+    default void multiply(QuantizedMatrix a, Int8Weights[] ws, float[][] biases, float[][] outs) {
+        for (int i = 0; i < ws.length; i++) {
+            multiply(a, ws[i], biases[i], outs[i]);
+        }
+    }
+
     @Override
     default void close() {
     }

@@ -88,56 +88,108 @@ public final class NativeInt8Gemm implements Int8Gemm {
 
     @Override
     public void multiply(QuantizedMatrix a, Int8Weights w, Int8Output out) {
-        out.check(a, w);
-        int m = a.rows(), n = w.rows(), k = a.cols();
-        Scratch s = scratch.get();
-        MemorySegment wp = packedWeights(w), ap = packedActivations(a, s);
-        s.out = Scratch.atLeast(s.out, (long) m * n * Integer.BYTES);
-        MemorySegment result = s.out.asSlice(0, (long) m * n * Integer.BYTES);
-        Call call = switch (out) {
-            case Int8Output.Int32 i -> new Call(ap, wp, m, n, k, result, MemorySegment.NULL, MemorySegment.NULL,
-                    false, MemorySegment.NULL, false, MemorySegment.NULL);
-            case Int8Output.Dequantized d -> {
-                // scales and bias side by side in one native block: [aScales | wScales | bias]
-                int na = d.aPerRow() ? m : 1, nw = d.wPerRow() ? n : 1, nb = d.bias() == null ? 0 : n;
-                s.floats = Scratch.atLeast(s.floats, (long) (na + nw + nb) * Float.BYTES);
-                MemorySegment f = s.floats;
-                MemorySegment.copy(d.aScales(), 0, f, ValueLayout.JAVA_FLOAT, 0, na);
-                MemorySegment.copy(d.wScales(), 0, f, ValueLayout.JAVA_FLOAT, (long) na * Float.BYTES, nw);
-                if (nb > 0) {
-                    MemorySegment.copy(d.bias(), 0, f, ValueLayout.JAVA_FLOAT, (long) (na + nw) * Float.BYTES, nb);
-                }
-                yield new Call(ap, wp, m, n, k, MemorySegment.NULL, result, f, d.aPerRow(),
-                        f.asSlice((long) na * Float.BYTES), d.wPerRow(),
-                        nb == 0 ? MemorySegment.NULL : f.asSlice((long) (na + nw) * Float.BYTES));
+        multiply(a, new Int8Weights[]{w}, new Int8Output[]{out});
+    }
+
+    /** One A, several W (q, k, v): A is packed once and the panels of all products go out as one batch. */
+    @Override
+    public void multiply(QuantizedMatrix a, Int8Weights[] ws, float[][] biases, float[][] outs) {
+        Int8Output[] o = new Int8Output[ws.length];
+        for (int i = 0; i < ws.length; i++) {
+            o[i] = Int8Output.dequantized(outs[i], a, ws[i], biases[i]);
+        }
+        multiply(a, ws, o);
+    }
+
+    private void multiply(QuantizedMatrix a, Int8Weights[] ws, Int8Output[] outs) {
+        int m = a.rows(), k = a.cols();
+        long work = 0, results = 0, floats = 0;
+        for (int i = 0; i < ws.length; i++) {
+            outs[i].check(a, ws[i]);
+            int n = ws[i].rows();
+            work += (long) m * n * k;
+            results += (long) m * n;
+            if (outs[i] instanceof Int8Output.Dequantized d) {
+                floats += (d.aPerRow() ? m : 1) + (d.wPerRow() ? n : 1) + (d.bias() == null ? 0 : n);
             }
+        }
+        Scratch s = scratch.get();
+        MemorySegment ap = packedActivations(a, s);
+        s.out = Scratch.atLeast(s.out, results * Integer.BYTES);
+        s.floats = Scratch.atLeast(s.floats, Math.max(1, floats) * Float.BYTES);
+        Call[] calls = new Call[ws.length];
+        int[] firstPanel = new int[ws.length + 1];
+        long resultAt = 0, floatAt = 0;
+        for (int i = 0; i < ws.length; i++) {
+            int n = ws[i].rows();
+            MemorySegment wp = packedWeights(ws[i]);
+            MemorySegment result = s.out.asSlice(resultAt * Integer.BYTES, (long) m * n * Integer.BYTES);
+            resultAt += (long) m * n;
+            calls[i] = switch (outs[i]) {
+                case Int8Output.Int32 ignored -> new Call(ap, wp, m, n, k, result, MemorySegment.NULL,
+                        MemorySegment.NULL, false, MemorySegment.NULL, false, MemorySegment.NULL);
+                case Int8Output.Dequantized d -> {
+                    // scales and bias side by side in one native block: [aScales | wScales | bias]
+                    int na = d.aPerRow() ? m : 1, nw = d.wPerRow() ? n : 1, nb = d.bias() == null ? 0 : n;
+                    MemorySegment f = s.floats.asSlice(floatAt * Float.BYTES, (long) (na + nw + nb) * Float.BYTES);
+                    floatAt += na + nw + nb;
+                    MemorySegment.copy(d.aScales(), 0, f, ValueLayout.JAVA_FLOAT, 0, na);
+                    MemorySegment.copy(d.wScales(), 0, f, ValueLayout.JAVA_FLOAT, (long) na * Float.BYTES, nw);
+                    if (nb > 0) {
+                        MemorySegment.copy(d.bias(), 0, f, ValueLayout.JAVA_FLOAT, (long) (na + nw) * Float.BYTES,
+                                nb);
+                    }
+                    yield new Call(ap, wp, m, n, k, MemorySegment.NULL, result, f, d.aPerRow(),
+                            f.asSlice((long) na * Float.BYTES), d.wPerRow(),
+                            nb == 0 ? MemorySegment.NULL : f.asSlice((long) (na + nw) * Float.BYTES));
+                }
+            };
+            firstPanel[i + 1] = firstPanel[i] + (n + Library.PANEL_COLS - 1) / Library.PANEL_COLS;
+        }
+        boolean parallel = work >= PARALLEL_MIN_WORK;
+        // each panel is the same kernel call on the same operands whichever batch it came in, so a product's bits do
+        // not depend on its batch
+        IntConsumer panel = p -> {
+            int i = owner(firstPanel, p);
+            calls[i].run(p - firstPanel[i], p - firstPanel[i] + 1);
         };
-        int panels = (n + Library.PANEL_COLS - 1) / Library.PANEL_COLS;
-        if ((long) m * n * k < PARALLEL_MIN_WORK) {
-            call.run(0, panels);
+        if (parallel) {
+            pool.forEach(firstPanel[ws.length], panel);
         } else {
-            pool.forEach(panels, p -> call.run(p, p + 1));
+            for (int i = 0; i < ws.length; i++) {
+                calls[i].run(0, firstPanel[i + 1] - firstPanel[i]);
+            }
         }
         // copied out in blocks of rows over the pool: one thread copying 1.5 MB (BERT's FFN output) took as long as
         // a sixth of the product
-        IntConsumer copyRows = b -> {
+        int blocks = (m + COPY_ROWS - 1) / COPY_ROWS;
+        IntConsumer copyRows = item -> {
+            int i = item / blocks, b = item % blocks, n = ws[i].rows();
             int r0 = b * COPY_ROWS, rows = Math.min(m, r0 + COPY_ROWS) - r0;
             long from = (long) r0 * n * Integer.BYTES;
-            switch (out) {
-                case Int8Output.Int32 i -> MemorySegment.copy(result, ValueLayout.JAVA_INT, from, i.acc(), r0 * n,
-                        rows * n);
-                case Int8Output.Dequantized d -> MemorySegment.copy(result, ValueLayout.JAVA_FLOAT, from, d.out(),
+            switch (outs[i]) {
+                case Int8Output.Int32 o -> MemorySegment.copy(calls[i].acc(), ValueLayout.JAVA_INT, from, o.acc(),
                         r0 * n, rows * n);
+                case Int8Output.Dequantized d -> MemorySegment.copy(calls[i].out(), ValueLayout.JAVA_FLOAT, from,
+                        d.out(), r0 * n, rows * n);
             }
         };
-        int blocks = (m + COPY_ROWS - 1) / COPY_ROWS;
-        if ((long) m * n * k < PARALLEL_MIN_WORK) {
-            for (int b = 0; b < blocks; b++) {
-                copyRows.accept(b);
-            }
+        if (parallel) {
+            pool.forEach(ws.length * blocks, copyRows);
         } else {
-            pool.forEach(blocks, copyRows);
+            for (int item = 0; item < ws.length * blocks; item++) {
+                copyRows.accept(item);
+            }
         }
+    }
+
+    /** The product whose panels include global panel {@code p}. */
+    private static int owner(int[] firstPanel, int p) {
+        int i = 0;
+        while (firstPanel[i + 1] <= p) {
+            i++;
+        }
+        return i;
     }
 
     private static final int COPY_ROWS = 16;

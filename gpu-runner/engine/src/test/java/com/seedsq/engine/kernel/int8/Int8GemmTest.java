@@ -103,6 +103,45 @@ class Int8GemmTest {
         }
     }
 
+    /**
+     * One A with several W (q, k, v): the batched call prepares A once and hands out all panels together; each
+     * output must be bit-identical to the reference's own product, with per-tensor and per-channel weights, with and
+     * without bias, on the pool (BERT's shape) and below its threshold.
+     */
+    @Test
+    void batchedProductsOfOneInputEqualSeparateProducts() {
+        Random rnd = new Random(46);
+        for (int[] s : new int[][]{{128, 768, 768, 768, 768}, {19, 70, 49, 47, 97}, {3, 5, 1, 16, 17}}) {
+            int m = s[0], k = s[1];
+            QuantizedMatrix a = randomCodes(m, k, rnd, false, Byte.MIN_VALUE, Granularity.TOKEN);
+            Int8Weights[] ws = new Int8Weights[3];
+            float[][] biases = new float[3][], want = new float[3][];
+            for (int i = 0; i < 3; i++) {
+                int n = s[2 + i];
+                ws[i] = Int8Weights.of(randomCodes(n, k, rnd, false, -127,
+                        i == 1 ? Granularity.TENSOR : Granularity.CHANNEL));
+                if (i != 2) {
+                    biases[i] = new float[n];
+                    for (int j = 0; j < n; j++) {
+                        biases[i][j] = (float) rnd.nextGaussian();
+                    }
+                }
+                want[i] = new float[m * n];
+                REFERENCE.multiply(a, ws[i], biases[i], want[i]);
+            }
+            for (Int8Gemm g : FAST) {
+                float[][] got = new float[3][];
+                for (int i = 0; i < 3; i++) {
+                    got[i] = new float[want[i].length];
+                }
+                g.multiply(a, ws, biases, got);
+                for (int i = 0; i < 3; i++) {
+                    assertArrayEquals(want[i], got[i], g.name() + " product " + i + " of m=" + m + " k=" + k);
+                }
+            }
+        }
+    }
+
     @Test
     void packedWeightsAreReusedAcrossCallsAndNeverConfused() {
         // the native kernel caches each Int8Weights' repacked copy: the same weights with new activations, and
