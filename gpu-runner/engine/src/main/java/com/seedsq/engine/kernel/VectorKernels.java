@@ -196,7 +196,7 @@ public final class VectorKernels extends ScalarKernels {
 
     /** {@code threads} threads and the given FP32 GEMM (tests pin a path with it). */
     public VectorKernels(int threads, Sgemm sgemm) {
-        this.pool = new WorkerPool(threads);
+        this.pool = WorkerPool.shared(threads);
         OneDnnSgemm dnnl = sgemm == Sgemm.JAVA ? null : OneDnnSgemm.get().orElse(null);
         this.sgemm = dnnl == null ? Sgemm.JAVA : sgemm;
         this.oneDnn = dnnl == null ? null : new OneDnnMatmul(dnnl, pool);

@@ -68,7 +68,7 @@ public final class NativeInt8Gemm implements Int8Gemm {
     }
 
     private NativeInt8Gemm(int threads) {
-        this.pool = new WorkerPool(threads);
+        this.pool = WorkerPool.shared(threads);
     }
 
     /** The native kernel, or empty when it cannot run here. */

@@ -47,7 +47,7 @@ public final class VectorInt8Gemm implements Int8Gemm {
     private final WorkerPool pool;
 
     public VectorInt8Gemm(int threads) {
-        this.pool = new WorkerPool(threads);
+        this.pool = WorkerPool.shared(threads);
     }
 
     @Override
