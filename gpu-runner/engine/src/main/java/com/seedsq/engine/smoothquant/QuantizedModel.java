@@ -128,9 +128,36 @@ public final class QuantizedModel implements AutoCloseable {
         return stats;
     }
 
-    /** The forward pass over this model's weights, with INT8 linears on top of {@code fp} kernels. */
+    /**
+     * The forward pass over this model's weights, with INT8 linears on top of {@code fp} kernels. Its quantized linears
+     * are bound to the base model's tensors (memory-mapped, no copy): the INT8 kernels read only their names and
+     * shapes, so no FP copy of a smoothed linear is made or kept for it.
+     */
     public Transformer transformer(Kernels fp) {
-        return Transformer.load(model.family(), model.config(), weights, kernels(fp, false), model.file());
+        return Transformer.load(model.family(), model.config(), new ExecutionWeights(), kernels(fp, false),
+                model.file());
+    }
+
+    /** The smoothed weights, except that a quantized linear resolves to the base tensor of the same name and shape. */
+    private final class ExecutionWeights implements WeightSource {
+        @Override
+        public java.util.Set<String> names() {
+            return weights.names();
+        }
+
+        @Override
+        public TensorData tensor(String name) {
+            return linears.containsKey(name) ? model.weights().tensor(name) : weights.tensor(name);
+        }
+
+        @Override
+        public Map<String, Object> metadata() {
+            return weights.metadata();
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     /** The decorator itself, e.g. with {@code probeErrors} to measure per-linear quantization error. */
@@ -138,6 +165,10 @@ public final class QuantizedModel implements AutoCloseable {
         return new Int8LinearKernels(fp, linears, config.level(), gemm, probeErrors);
     }
 
+    /**
+     * The forward pass over the smoothed weights with {@code kernels}: with {@code probeErrors} these compute each
+     * linear's FP output from the smoothed FP weight too, so this transformer holds those (F32) while it lives.
+     */
     public Transformer transformer(Int8LinearKernels kernels) {
         return Transformer.load(model.family(), model.config(), weights, kernels, model.file());
     }

@@ -25,8 +25,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * scaling: their input must be multiplied by 1/s by the kernels ({@link Int8LinearKernels} or
  * {@link InputScaleKernels}), or the function changes.
  *
- * <p>Modified tensors are computed on first use, held on the heap as F32 and reused. {@link #close()} does not close
- * the base source (its {@code Model} owns it).
+ * <p>Modified norms (vectors) are computed on first use, held on the heap as F32 and reused. Modified linears are
+ * computed on every call and not kept: a heap copy of every smoothed linear in F32 would hold as much memory again as
+ * an F32 model (twice an F16 one) for as long as the overlay lives, also behind an INT8 model that no longer reads
+ * them ({@link QuantizedModel} hands its INT8 forward pass the base tensors for its quantized linears). A caller
+ * that reads a linear more than once keeps what it got. {@link #close()} does not close the base source (its
+ * {@code Model} owns it).
  */
 public final class SmoothedWeights implements WeightSource {
 
@@ -92,7 +96,7 @@ public final class SmoothedWeights implements WeightSource {
         if (c == null) {
             return base.tensor(name);
         }
-        return cache.computeIfAbsent(name, n -> smooth(base.tensor(n), c));
+        return c.divide() ? cache.computeIfAbsent(name, n -> smooth(base.tensor(n), c)) : smooth(base.tensor(name), c);
     }
 
     private TensorData smooth(TensorData t, Change c) {
