@@ -288,15 +288,19 @@ function renderLatency(r, sqVariant, cards) {
   const prefillSpeedups = grid.map((g) => (at(base, g)?.prefillMs ?? NaN) / (at(int8, g)?.prefillMs ?? NaN));
   const decodeSpeedups = grid.map((g) => (at(base, g)?.decodeMsPerToken ?? NaN) / (at(int8, g)?.decodeMsPerToken ?? NaN));
 
+  // peak memory: weights + KV cache + what a prefill allocates on the CPU, every device buffer on the GPU
+  const peakMb = (p) => (p?.memory?.peakBytes ?? NaN) / 1e6;
+  const memoryRatios = grid.map((g) => peakMb(at(int8, g)) / peakMb(at(base, g)));
   const top = el('tr', {}, el('td'),
       el('th', {scope: 'colgroup', colspan: String(variants.length + 1), class: 'group', text: 'Prefill (ms)'}),
-      el('th', {scope: 'colgroup', colspan: String(variants.length + 1), class: 'group', text: 'Decode (ms per token)'}));
+      el('th', {scope: 'colgroup', colspan: String(variants.length + 1), class: 'group', text: 'Decode (ms per token)'}),
+      el('th', {scope: 'colgroup', colspan: String(variants.length + 1), class: 'group', text: 'Peak memory (MB)'}));
   const head = el('tr', {}, el('th', {scope: 'col', text: 'Batch × seq'}));
-  for (let k = 0; k < 2; k++) {
+  for (let k = 0; k < 3; k++) {
     for (const v of variants) {
       head.append(el('th', {scope: 'col', class: 'num', text: latLabel(v)}));
     }
-    head.append(el('th', {scope: 'col', class: 'num', text: 'Speed-up'}));
+    head.append(el('th', {scope: 'col', class: 'num', text: k < 2 ? 'Speed-up' : 'INT8 / base'}));
   }
   document.querySelector('#table-latency thead').replaceChildren(top, head);
   document.querySelector('#table-latency tbody').replaceChildren(...grid.map((g, i) => {
@@ -309,6 +313,10 @@ function renderLatency(r, sqVariant, cards) {
       tr.append(el('td', {class: 'num', text: fmtNum(at(v, g)?.decodeMsPerToken, 3)}));
     }
     tr.append(el('td', {class: `num speedup ${decodeSpeedups[i] >= 1 ? 'better' : 'worse'}`, text: fmtX(decodeSpeedups[i])}));
+    for (const v of variants) {
+      tr.append(el('td', {class: 'num', text: fmtNum(peakMb(at(v, g)), 1)}));
+    }
+    tr.append(el('td', {class: `num memory-ratio ${memoryRatios[i] <= 1 ? 'better' : 'worse'}`, text: fmtX(memoryRatios[i])}));
     return tr;
   }));
 

@@ -17,15 +17,18 @@ final class ReportCsv {
     static String of(JsonNode report) {
         StringBuilder out = new StringBuilder();
         out.append("table,variant,dataset,metric,value,tokens,batch,seq_len,prefill_ms,prefill_tokens_per_s,"
-                + "decode_ms_per_token\n");
+                + "decode_ms_per_token,weight_bytes,kv_cache_bytes,activation_bytes,peak_memory_bytes\n");
         for (JsonNode r : report.path("evaluation").path("results")) {
             row(out, List.of("evaluation", r.path("variant").asString(), r.path("datasetName").asString(),
-                    r.path("metric").asString(), num(r.path("value")), num(r.path("tokens")), "", "", "", "", ""));
+                    r.path("metric").asString(), num(r.path("value")), num(r.path("tokens")), "", "", "", "", "", "", "",
+                    "", ""));
         }
         for (JsonNode p : report.path("benchmark").path("points")) {
             row(out, List.of("benchmark", p.path("variant").asString(), "", "", "", "", num(p.path("batch")),
                     num(p.path("seqLen")), num(p.path("prefillMs")), num(p.path("prefillTokensPerSecond")),
-                    num(p.path("decodeMsPerToken"))));
+                    num(p.path("decodeMsPerToken")), num(p.path("memory").path("weightBytes")),
+                    num(p.path("memory").path("kvCacheBytes")), num(p.path("memory").path("activationBytes")),
+                    num(p.path("memory").path("peakBytes"))));
         }
         return out.toString();
     }

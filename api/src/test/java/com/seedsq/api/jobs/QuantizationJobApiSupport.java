@@ -183,6 +183,27 @@ abstract class QuantizationJobApiSupport {
         assertThat(variants).containsExactly("fp32", "naive", "o1");
         assertThat(report.path("benchmark").path("points").size()).isEqualTo(3 * 4);
         assertThat(report.path("benchmark").path("points").get(0).path("prefillMs").asDouble()).isPositive();
+        // Memory per point, counted from the buffers. FP32 holds its tensors as loaded (the quantization report's
+        // fpBytes); an INT8 variant its codes, scales and FP tensors (int8Bytes) plus the kernel's packed copy of the
+        // codes, which on this tiny model (panels padded to 48 columns) is larger than the codes themselves. The
+        // peak is the sum of weights, KV cache and what a prefill allocated.
+        long fpBytes = report.path("quantization").path("fpBytes").asLong();
+        long int8Bytes = report.path("quantization").path("int8Bytes").asLong();
+        for (JsonNode p : report.path("benchmark").path("points")) {
+            JsonNode mem = p.path("memory");
+            if (p.path("variant").asString().equals("fp32")) {
+                assertThat(mem.path("weightBytes").asLong()).as(p.toString()).isEqualTo(fpBytes);
+            } else {
+                assertThat(mem.path("weightBytes").asLong()).as(p.toString()).isGreaterThanOrEqualTo(int8Bytes);
+            }
+            // F32 keys and values of every layer for the prompt and the decode steps
+            assertThat(mem.path("kvCacheBytes").asLong()).as(p.toString()).isEqualTo(2L * 4 * TinyLlama2c.LAYERS
+                    * (p.path("seqLen").asInt() + p.path("decodeTokens").asInt())
+                    * (TinyLlama2c.KV_HEADS * (TinyLlama2c.DIM / TinyLlama2c.HEADS)));
+            assertThat(mem.path("activationBytes").asLong()).as(p.toString()).isPositive();
+            assertThat(mem.path("peakBytes").asLong()).as(p.toString()).isEqualTo(mem.path("weightBytes").asLong()
+                    + mem.path("kvCacheBytes").asLong() + mem.path("activationBytes").asLong());
+        }
         JsonNode quantization = report.path("quantization");
         assertThat(quantization.path("int8Bytes").asLong()).isPositive()
                 .isLessThan(quantization.path("fpBytes").asLong());
@@ -194,6 +215,7 @@ abstract class QuantizationJobApiSupport {
         String csv = acme.get("/api/v1/jobs/" + jobId + "/report.csv").body();
         assertThat(csv.lines().filter(l -> l.startsWith("evaluation,"))).hasSize(3);
         assertThat(csv.lines().filter(l -> l.startsWith("benchmark,"))).hasSize(12);
+        assertThat(csv.lines().findFirst().orElseThrow()).endsWith(",peak_memory_bytes");
 
         JsonNode artifacts = acme.get("/api/v1/jobs/" + jobId + "/artifacts").json();
         JsonNode reportArtifact = null;

@@ -376,6 +376,11 @@ class WebUiBrowserTest {
         WebElement speedCell = driver.findElement(By.cssSelector("#table-latency tr[data-batch='"
                 + p0.path("batch").asInt() + "'][data-seq-len='" + p0.path("seqLen").asInt() + "'] td.speedup"));
         assertThat(speedCell.getText()).isEqualTo(String.format(Locale.US, "%.2f×", speedup));
+        double memoryRatio = q0.path("memory").path("peakBytes").asDouble()
+                / p0.path("memory").path("peakBytes").asDouble();
+        WebElement memoryCell = driver.findElement(By.cssSelector("#table-latency tr[data-batch='"
+                + p0.path("batch").asInt() + "'][data-seq-len='" + p0.path("seqLen").asInt() + "'] td.memory-ratio"));
+        assertThat(memoryCell.getText()).isEqualTo(String.format(Locale.US, "%.2f×", memoryRatio));
         assertThat(seriesValues("chart-prefill", "line").getFirst()).isCloseTo(speedup,
                 org.assertj.core.data.Offset.offset(0.001));
         assertThat(svgText("chart-decode")).isNotBlank();

@@ -186,6 +186,23 @@ public final class CudaLlama implements AutoCloseable {
         return names;
     }
 
+    /**
+     * Device bytes this model holds: every buffer it allocated (weights, KV cache, activations and scratch), all of
+     * them up front, so this is also its peak.
+     */
+    public long deviceBytes() {
+        long n = 0;
+        for (DeviceBuffer b : owned) {
+            n += b.bytes();
+        }
+        return n;
+    }
+
+    /** Device bytes of the KV cache (FP16 keys and values, every layer, at full capacity). */
+    public long kvCacheBytes() {
+        return kCache.bytes() + vCache.bytes();
+    }
+
     public boolean int8() {
         return level != null;
     }

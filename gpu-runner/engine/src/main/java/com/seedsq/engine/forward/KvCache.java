@@ -26,6 +26,15 @@ public final class KvCache {
         return length;
     }
 
+    /** Bytes the cache holds: keys and values of every layer, F32, at full capacity. */
+    public long bytes() {
+        long n = 0;
+        for (int l = 0; l < keys.length; l++) {
+            n += (long) keys[l].length + values[l].length;
+        }
+        return n * Float.BYTES;
+    }
+
     public int capacity() {
         return capacity;
     }

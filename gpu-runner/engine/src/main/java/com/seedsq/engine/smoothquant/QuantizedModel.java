@@ -199,6 +199,21 @@ public final class QuantizedModel implements AutoCloseable {
         return gemm == null ? "fake-quant" : gemm.name();
     }
 
+    /**
+     * Bytes this model's INT8 forward pass holds for its weights now: {@link #int8Bytes()} (INT8 codes and scales,
+     * the other tensors as loaded), plus the kernel's repacked copies of the codes (made on a weight's first product)
+     * and, for fake quantization, the dequantized F32 copies. Counted from the buffers themselves.
+     */
+    public long residentBytes() {
+        long n = int8Bytes() + (gemm == null ? 0 : gemm.packedBytes());
+        for (QuantizedLinear q : linears.values()) {
+            if (q.dequantized() != null) {
+                n += q.dequantized().data().byteSize();
+            }
+        }
+        return n;
+    }
+
     /** Bytes of the model as stored: INT8 codes plus scales for the quantized linears, the rest as loaded. */
     public long int8Bytes() {
         long n = 0;

@@ -68,7 +68,8 @@ public class BenchmarkPartitions implements PartitionedWork {
             }
             int len = Math.max(1, Math.min(c.seqLen, m.summary().maxSeqLen() - BenchmarkStep.decodeTokens(m, grid)));
             BenchmarkStep.Point point = BenchmarkStep.measure(variant.transformer(), c.variant, variant.kernel(),
-                    c.batch, len, BenchmarkStep.decodeTokens(m, grid), m.summary().vocabSize());
+                    c.batch, len, BenchmarkStep.decodeTokens(m, grid), m.summary().vocabSize(),
+                    () -> variant.weightBytes(m));
             ctx.putJson(outputKey(index), new Output(point, "cpu", kernels.getClass().getSimpleName(),
                     kernels.threads(), BenchmarkStep.cpuDevice(kernels), backend.fallback(), null));
         }

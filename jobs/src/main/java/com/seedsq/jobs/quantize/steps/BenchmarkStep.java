@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.LongSupplier;
 
 /**
  * Measures latency of every variant on this runner, over the spec's grid of batch sizes × sequence lengths: prefill
@@ -35,7 +36,22 @@ public class BenchmarkStep extends JobStep {
     static final String BATCH_SEMANTICS = "sequences of a batch run one after another";
 
     public record Point(String variant, String kernel, int batch, int seqLen, double prefillMs, double prefillTokensPerSecond,
-                        double decodeMsPerToken, int decodeTokens) {
+                        double decodeMsPerToken, int decodeTokens, Memory memory) {
+    }
+
+    /**
+     * Memory of one grid point, in bytes, each part counted from the buffers themselves (see the README's report
+     * section).
+     *
+     * @param weightBytes     what the variant holds for its weights: memory-mapped tensors as loaded, INT8 codes and
+     *                        scales plus the kernel's packed copies (CPU); null on the GPU, where it is in peakBytes
+     * @param kvCacheBytes    the KV cache of one sequence (the batch's sequences run one after another)
+     * @param activationBytes heap the forward pass's thread allocated during one prefill: an upper bound of the
+     *                        activations alive at once (CPU; null where the JVM cannot count it, and on the GPU)
+     * @param peakBytes       CPU: the sum of the three, an upper bound of what the point holds at its peak beyond the
+     *                        runtime itself; GPU: every device buffer the model allocated (all of them up front)
+     */
+    public record Memory(Long weightBytes, long kvCacheBytes, Long activationBytes, long peakBytes) {
     }
 
     /**
@@ -75,7 +91,7 @@ public class BenchmarkStep extends JobStep {
                             // Leave room in the context for the decode tokens.
                             int len = Math.max(1, Math.min(seqLen, m.summary().maxSeqLen() - decodeTokens(m, grid)));
                             points.add(measure(variant.transformer(), name, variant.kernel(), batch, len,
-                                    decodeTokens(m, grid), m.summary().vocabSize()));
+                                    decodeTokens(m, grid), m.summary().vocabSize(), () -> variant.weightBytes(m)));
                         }
                     }
                 }
@@ -134,7 +150,8 @@ public class BenchmarkStep extends JobStep {
             double prefillMs = t.prefillMs() * batch;
             Point p = new Point(variant.quantized() == null ? "fp16" : name,
                     gpu.int8() ? "cuda-mma-s8" : "cuda-mma-f16", batch, len, prefillMs,
-                    batch * len / (prefillMs / 1000), t.decodeMsPerToken(), decodeTokens);
+                    batch * len / (prefillMs / 1000), t.decodeMsPerToken(), decodeTokens,
+                    new Memory(null, gpu.kvCacheBytes(), null, gpu.deviceBytes()));
             return new GpuPoint(p, List.copyOf(gpu.kernelNames(len)));
         }
     }
@@ -153,11 +170,16 @@ public class BenchmarkStep extends JobStep {
                 + kernels.threads() + " threads";
     }
 
+    /**
+     * One grid point on the CPU.
+     *
+     * @param weightBytes the variant's weight bytes, asked after the warm-up (INT8 kernels pack weights on first use)
+     */
     static Point measure(Transformer t, String variant, String kernel, int batch, int seqLen,
-                                 int decodeTokens, int vocab) {
+                                 int decodeTokens, int vocab, LongSupplier weightBytes) {
         Random random = new Random(42);
         int[] prompt = random.ints(seqLen, 3, vocab).toArray();
-        run(t, prompt, decodeTokens); // warm-up: JIT, page-in of the mapped weights
+        long[] warm = run(t, prompt, decodeTokens); // warm-up: JIT, page-in of the mapped weights
         double[] prefill = new double[REPEATS];
         double[] decode = new double[REPEATS];
         for (int r = 0; r < REPEATS; r++) {
@@ -171,21 +193,43 @@ public class BenchmarkStep extends JobStep {
             decode[r] = decodeTokens == 0 ? 0 : decodeNs / 1e6 / (batch * (double) decodeTokens);
         }
         double prefillMs = median(prefill);
+        long weights = weightBytes.getAsLong(), kv = warm[2];
+        Long activations = warm[3] < 0 ? null : warm[3];
         return new Point(variant, kernel, batch, seqLen, prefillMs, batch * seqLen / (prefillMs / 1000), median(decode),
-                decodeTokens);
+                decodeTokens, new Memory(weights, kv, activations, weights + kv + Math.max(0, warm[3])));
     }
 
-    /** Nanoseconds for the prefill and for all decode steps of one sequence. */
+    /**
+     * One sequence: nanoseconds for the prefill and for all decode steps, the KV cache's bytes, and the heap the
+     * prefill allocated on this thread (-1 where the JVM does not count it).
+     */
     private static long[] run(Transformer t, int[] prompt, int decodeTokens) {
         KvCache cache = t.newCache(prompt.length + decodeTokens);
+        long allocated = ALLOCATIONS.get();
         long start = System.nanoTime();
         float[] logits = t.forward(cache, prompt, false);
         long prefill = System.nanoTime() - start;
+        long allocatedAfter = ALLOCATIONS.get();
         start = System.nanoTime();
         for (int i = 0; i < decodeTokens; i++) {
             logits = t.forward(cache, new int[] {argmax(logits)}, false);
         }
-        return new long[] {prefill, System.nanoTime() - start};
+        return new long[] {prefill, System.nanoTime() - start, cache.bytes(),
+                allocated < 0 ? -1 : allocatedAfter - allocated};
+    }
+
+    /** Heap bytes this thread has allocated so far (HotSpot's per-thread counter), or -1 where it is unavailable. */
+    private static final java.util.function.Supplier<Long> ALLOCATIONS = allocationCounter();
+
+    private static java.util.function.Supplier<Long> allocationCounter() {
+        if (java.lang.management.ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean mx
+                && mx.isThreadAllocatedMemorySupported()) {
+            if (!mx.isThreadAllocatedMemoryEnabled()) {
+                mx.setThreadAllocatedMemoryEnabled(true);
+            }
+            return mx::getCurrentThreadAllocatedBytes;
+        }
+        return () -> -1L;
     }
 
     private static int argmax(float[] v) {

@@ -25,6 +25,22 @@ public interface Variants {
      */
     record Runnable(Transformer transformer, String kernel, AutoCloseable resources) implements AutoCloseable {
 
+        /**
+         * Bytes this variant holds for its weights now: the INT8 model's {@link QuantizedModel#residentBytes()}, or
+         * for the FP original its tensors as loaded (memory-mapped).
+         */
+        public long weightBytes(LoadedModel model) {
+            QuantizedModel q = quantized();
+            if (q != null) {
+                return q.residentBytes();
+            }
+            long n = 0;
+            for (String t : model.model().weights().names()) {
+                n += model.model().weights().tensor(t).data().byteSize();
+            }
+            return n;
+        }
+
         /** The INT8 model behind this variant, or null for the FP original (what a GPU runner uploads). */
         public QuantizedModel quantized() {
             return resources instanceof QuantizedModel q ? q : null;

@@ -37,6 +37,11 @@ public interface Int8Gemm extends AutoCloseable {
         }
     }
 
+    /** Bytes of repacked weight copies this kernel holds (kernels that multiply the codes as they are: 0). */
+    default long packedBytes() {
+        return 0;
+    }
+
     @Override
     default void close() {
     }

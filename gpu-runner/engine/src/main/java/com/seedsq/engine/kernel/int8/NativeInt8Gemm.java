@@ -183,6 +183,18 @@ public final class NativeInt8Gemm implements Int8Gemm {
         }
     }
 
+    /** Bytes of the packed weight copies held now (each weight's, once it has been multiplied here). */
+    @Override
+    public long packedBytes() {
+        synchronized (packed) {
+            long n = 0;
+            for (MemorySegment p : packed.values()) {
+                n += p.byteSize();
+            }
+            return n;
+        }
+    }
+
     /** The product whose panels include global panel {@code p}. */
     private static int owner(int[] firstPanel, int p) {
         int i = 0;
